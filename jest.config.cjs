@@ -1,0 +1,35 @@
+/**
+ * One jest config for the workspace. Tests import packages by name
+ * (`@mlpredict/core`) and get their TypeScript source, so no build is needed to
+ * test; `pnpm test` still builds first so type errors fail the run.
+ */
+const packages = ['core', 'testing', 'node', 'kafka'];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/integration-tests'],
+  testMatch: ['**/?(*.)test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/integration-tests/bench/'],
+  moduleNameMapper: {
+    ...Object.fromEntries(packages.map((p) => [`^@mlpredict/${p}$`, `<rootDir>/packages/${p}/src/index.ts`])),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          target: 'ES2022',
+          esModuleInterop: true,
+          isolatedModules: true,
+          ignoreDeprecations: '5.0',
+        },
+        diagnostics: false,
+      },
+    ],
+  },
+  testTimeout: 60_000,
+};

@@ -1,0 +1,95 @@
+/**
+ * The one zod schema for every operator option, its defaults, and the merge of a
+ * model's defaults with a call's overrides (the proposal's CREATE MODEL + MAP).
+ */
+import { z } from 'zod';
+import type { Model } from '../model/model.js';
+import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
+import { formatOptionIssues } from './format-issues.js';
+
+/** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
+const numeric = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), schema);
+const flag = () => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+const callback = <T>(name: string) =>
+  z.custom<T>((v) => typeof v === 'function', { message: `expected a function (${name})` });
+
+export const RETRY_STRATEGIES = ['fixed', 'linear', 'exponential', 'exponential-jitter', 'decorrelated-jitter'] as const;
+export type RetryStrategy = (typeof RETRY_STRATEGIES)[number];
+
+const retrySchema = z.strictObject({
+  strategy: z.enum(RETRY_STRATEGIES).default('exponential-jitter'),
+  baseDelayMs: numeric(z.number().min(0)).default(500),
+  maxDelayMs: numeric(z.number().min(0)).default(8000),
+});
+
+const circuitBreakerSchema = z.strictObject({
+  /** Consecutive unusable batch answers that open the breaker. */
+  failureThreshold: numeric(z.number().int().min(1)).default(5),
+  /** How long it stays open before letting one fallback through. */
+  cooldownMs: numeric(z.number().int().min(0)).default(30_000),
+});
+
+/** Everything an operator accepts, camelCase; see README's options table. */
+export const optionsSchema = z.strictObject({
+  batchSize: numeric(z.number().int().min(1).max(10_000)).default(20),
+  batchTimeoutMs: numeric(z.number().int().min(0)).default(1000),
+  maxBatchTokens: numeric(z.number().int().min(1)).optional(),
+  concurrency: numeric(z.number().int().min(1).max(1024)).default(4),
+  ordered: flag().default(true),
+  reorderWindow: numeric(z.number().int().min(0)).optional(),
+
+  systemPrompt: z.string().optional(),
+  promptTemplate: z.string().min(1).optional(),
+  instruction: z.string().min(1).optional(),
+  vars: z.record(z.string(), z.unknown()).default({}),
+  indexBase: numeric(z.number().int().min(0).max(1)).default(1),
+  textField: z.string().min(1).optional(),
+  toText: callback<(input: unknown) => string>('toText').optional(),
+
+  responseFormat: z.enum(['json']).default('json'),
+  responsePath: z.string().min(1).default('$[*]'),
+  indexField: z.string().min(1).default('index'),
+  valueField: z.string().min(1).optional(),
+  jsonMode: flag().default(false),
+
+  maxTokens: numeric(z.number().int().min(1)).optional(),
+  temperature: numeric(z.number().min(0).max(2)).default(0),
+
+  maxRetries: numeric(z.number().int().min(0).max(100)).default(3),
+  retry: retrySchema.default({ strategy: 'exponential-jitter', baseDelayMs: 500, maxDelayMs: 8000 }),
+  requestTimeoutMs: numeric(z.number().int().min(1)).default(30_000),
+  fallback: z.enum(['single', 'none']).default('single'),
+  circuitBreaker: z
+    .union([z.literal(false), circuitBreakerSchema])
+    .default({ failureThreshold: 5, cooldownMs: 30_000 }),
+  onError: z.enum(['emit', 'throw']).default('emit'),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'expected an AbortSignal' }).optional(),
+});
+
+type SchemaInput = z.input<typeof optionsSchema>;
+
+/**
+ * Options as a user writes them: camelCase names, or the proposal's dotted keys
+ * (`'batch.size'`, `'response.value.field'`, …) with string or typed values.
+ */
+export type PredictOptions = SchemaInput & { [K in DottedKey]?: string | number };
+
+/** Options after validation, with every default filled in. */
+export type ResolvedOptions = z.output<typeof optionsSchema> & { reorderWindow: number };
+
+/**
+ * Validates options once, at construction, merging the model's defaults under the
+ * call's. Throws a `TypeError` that names each bad option and what was expected.
+ *
+ * @example
+ * resolveOptions({ 'batch.size': '50', valueField: 'sentiment' }).batchSize // → 50
+ */
+export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model, 'defaults'>, caller = 'mlPredict'): ResolvedOptions {
+  const merged = { ...normalizeKeys(model?.defaults ?? {}), ...normalizeKeys(options as Record<string, unknown>) };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  const parsed = optionsSchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) throw new TypeError(formatOptionIssues(caller, parsed.error.issues, [...Object.keys(optionsSchema.shape), ...Object.keys(DOTTED_KEYS)]));
+  const o = parsed.data;
+  return { ...o, reorderWindow: o.reorderWindow ?? o.batchSize * o.concurrency * 4 };
+}

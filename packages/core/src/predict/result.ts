@@ -1,0 +1,99 @@
+/**
+ * What the operators emit: one {@link PredictResult} per input, with its value or
+ * its error, never both, never neither.
+ */
+import type { TokenUsage } from '../model/model.js';
+
+/**
+ * The closed list of per-record error codes.
+ *
+ * - `parse`: the model's answers for this record could not be read.
+ * - `missing`: the model kept leaving this record out, after repair.
+ * - `timeout`: the request (or the record's `deadlineMs`) ran out of time.
+ * - `rate_limited`: 429s outlasted the retries.
+ * - `http`: the endpoint refused the request (see `status`).
+ * - `schema`: the answer failed `valueSchema`.
+ * - `aborted`: the run was cancelled before this record was answered.
+ * - `circuit_open`: fallback calls were refused because batches kept failing.
+ * - `too_large`: the record alone does not fit the context window.
+ * - `bad_input`: the record could not be read or rendered (e.g. a malformed CSV/JSONL line).
+ */
+export type PredictErrorCode =
+  | 'parse'
+  | 'missing'
+  | 'timeout'
+  | 'rate_limited'
+  | 'http'
+  | 'schema'
+  | 'aborted'
+  | 'circuit_open'
+  | 'too_large'
+  | 'bad_input';
+
+/** All error codes, for validation and docs. */
+export const PREDICT_ERROR_CODES: readonly PredictErrorCode[] = [
+  'parse',
+  'missing',
+  'timeout',
+  'rate_limited',
+  'http',
+  'schema',
+  'aborted',
+  'circuit_open',
+  'too_large',
+  'bad_input',
+];
+
+/** A record's error, as data. */
+export interface PredictErrorInfo {
+  code: PredictErrorCode;
+  message: string;
+  /** How many requests carried this record. */
+  attempts: number;
+  /** HTTP status, for `http` and `rate_limited`. */
+  status?: number;
+}
+
+/** How the record's value was obtained. */
+export type PredictVia = 'batch' | 'single' | 'cache';
+
+export interface PredictMeta {
+  /** The batch the record was first sent in (0-based, per run). */
+  batchId: number;
+  /** Requests that carried this record, retries and repairs included. */
+  attempts: number;
+  /** 'batch' when answered in a request with other records, 'single' when alone, 'cache' from the cache. */
+  via: PredictVia;
+  /** Repair rounds this record needed (asked again, split, fallback); 0 when the first answer was good. */
+  repairs: number;
+  /** From the record entering its first request to its result. */
+  latencyMs: number;
+  /** Tokens of the answering request, apportioned evenly over its records. */
+  usage?: TokenUsage;
+}
+
+/** One input's outcome. `seq` is the input's 0-based position. */
+export interface PredictResult<TIn = unknown, TValue = unknown> {
+  input: TIn;
+  seq: number;
+  value?: TValue;
+  error?: PredictErrorInfo;
+  meta: PredictMeta;
+}
+
+/**
+ * Thrown (as a stream error) only with `onError: 'throw'`, carrying the failed result.
+ *
+ * @example
+ * records$.pipe(mlPredict(model, { onError: 'throw' })).subscribe({
+ *   error: (e) => e instanceof PredictError && console.error(e.result.error),
+ * });
+ */
+export class PredictError<TIn = unknown> extends Error {
+  override readonly name = 'PredictError';
+  readonly code: PredictErrorCode;
+  constructor(readonly result: PredictResult<TIn>) {
+    super(`record ${result.seq}: ${result.error?.code}: ${result.error?.message}`);
+    this.code = result.error!.code;
+  }
+}
