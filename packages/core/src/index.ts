@@ -1,5 +1,35 @@
-export type * from './model/model.js';
-export { ModelCallError, isRetryable, isAbortError, type ModelErrorKind, type ModelCallErrorInit } from './model/errors.js';
+/**
+ * @mlpredict/core — batched, lossless LLM inference over streams of records.
+ * Public exports only; everything else is internal.
+ */
+// The operators and their array / iterable forms.
+export { mlPredict } from './predict/ml-predict.js';
+export { predictAll } from './predict/predict-all.js';
+export { predictIterable } from './predict/predict-iterable.js';
+export { maxRecordsInFlight } from './predict/prediction-run.js';
 export * from './predict/result.js';
+export type * from './predict/events.js';
+
+// Options.
 export { resolveOptions, optionsSchema, RETRY_STRATEGIES, type PredictOptions, type ResolvedOptions, type RetryStrategy } from './config/options.js';
 export { DOTTED_KEYS, normalizeKeys } from './config/option-keys.js';
+
+// Models.
+export type * from './model/model.js';
+export { ModelCallError, isRetryable, isAbortError, type ModelErrorKind, type ModelCallErrorInit } from './model/errors.js';
+export { openAIModel, type OpenAIModelOptions } from './model/openai-model.js';
+export { retryAfterMs } from './model/retry-after.js';
+
+// Building blocks, for adapters and tests.
+export { renderMessages, renderPrompt, type PromptOptions, type RecordView } from './prompt/render-prompt.js';
+export { DEFAULT_JSON_TEMPLATE, DEFAULT_SYSTEM_PROMPT, DEFAULT_VALUE_FIELD } from './prompt/default-template.js';
+export { recordText } from './prompt/record-text.js';
+export { estimateTokens } from './batching/estimate-tokens.js';
+export { batchRecords, type BatchRecordsOptions } from './batching/batch-records.js';
+export { extractJson, type ExtractedJson } from './parse/extract-json.js';
+export { readJsonAnswers, type JsonAnswerOptions, type RawAnswer } from './parse/read-json-answers.js';
+export { retryDelay, retryDelays, type RetryDelayOptions } from './resilience/retry-delays.js';
+export { TokenBucket } from './resilience/token-bucket.js';
+export { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';
+export { CircuitBreaker } from './resilience/circuit-breaker.js';
+export { RateGate } from './resilience/rate-gate.js';

@@ -3,7 +3,9 @@
  * model's defaults with a call's overrides (the proposal's CREATE MODEL + MAP).
  */
 import { z } from 'zod';
+import type { SchedulerLike } from 'rxjs';
 import type { Model } from '../model/model.js';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../predict/events.js';
 import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
 import { formatOptionIssues } from './format-issues.js';
 
@@ -59,11 +61,20 @@ export const optionsSchema = z.strictObject({
   maxRetries: numeric(z.number().int().min(0).max(100)).default(3),
   retry: retrySchema.default({ strategy: 'exponential-jitter', baseDelayMs: 500, maxDelayMs: 8000 }),
   requestTimeoutMs: numeric(z.number().int().min(1)).default(30_000),
+  deadlineMs: numeric(z.number().int().min(1)).optional(),
+  requestsPerMinute: numeric(z.number().positive()).optional(),
+  tokensPerMinute: numeric(z.number().positive()).optional(),
+  adaptiveConcurrency: flag().default(false),
   fallback: z.enum(['single', 'none']).default('single'),
   circuitBreaker: z
     .union([z.literal(false), circuitBreakerSchema])
     .default({ failureThreshold: 5, cooldownMs: 30_000 }),
   onError: z.enum(['emit', 'throw']).default('emit'),
+  onRequest: callback<(event: RequestEvent) => void>('onRequest').optional(),
+  onBatch: callback<(event: BatchEvent) => void>('onBatch').optional(),
+  onRetry: callback<(event: RetryEvent) => void>('onRetry').optional(),
+  onRateLimit: callback<(event: RateLimitEvent) => void>('onRateLimit').optional(),
+  scheduler: z.custom<SchedulerLike>((v) => typeof v === 'object' && v !== null && typeof (v as SchedulerLike).schedule === 'function', { message: 'expected an RxJS scheduler' }).optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'expected an AbortSignal' }).optional(),
 });
 

@@ -1,0 +1,54 @@
+import { reconcile } from '../predict/reconcile';
+
+const answers = (pairs: Array<[number, unknown]>) => pairs.map(([index, value]) => ({ index, value }));
+
+describe('reconcile', () => {
+  it('maps shuffled answers by index, never by position', () => {
+    const r = reconcile(answers([[3, 'c'], [1, 'a'], [2, 'b']]), 3, 1);
+    expect([...r.values.entries()].sort()).toEqual([[0, 'a'], [1, 'b'], [2, 'c']]);
+    expect(r.missing).toEqual([]);
+  });
+
+  it('reports missing indices', () => {
+    const r = reconcile(answers([[1, 'a'], [3, 'c']]), 3, 1);
+    expect(r.missing).toEqual([1]);
+  });
+
+  it('ignores unknown indices with a warning', () => {
+    const r = reconcile(answers([[1, 'a'], [2, 'b'], [99, 'z']]), 2, 1);
+    expect(r.values.size).toBe(2);
+    expect(r.warnings.join()).toMatch(/unknown index 99/);
+  });
+
+  it('treats conflicting duplicates as missing, keeps agreeing ones', () => {
+    const r = reconcile(answers([[1, 'a'], [1, 'x'], [2, 'b'], [2, 'b']]), 2, 1);
+    expect(r.missing).toEqual([0]);
+    expect(r.values.get(1)).toBe('b');
+  });
+
+  it('shifts a complete 0-based answer to a 1-based prompt', () => {
+    const r = reconcile(answers([[0, 'a'], [1, 'b'], [2, 'c']]), 3, 1);
+    expect([...r.values.entries()].sort()).toEqual([[0, 'a'], [1, 'b'], [2, 'c']]);
+  });
+
+  it('shifts a complete 1-based answer to a 0-based prompt', () => {
+    const r = reconcile(answers([[1, 'a'], [2, 'b']]), 2, 0);
+    expect(r.values.get(0)).toBe('a');
+    expect(r.values.get(1)).toBe('b');
+  });
+
+  it('refuses to guess when the index base is ambiguous', () => {
+    // 1..2 of 3: a 1-based answer missing 3, or a 0-based one missing 0. No mapping is safe.
+    const r = reconcile(answers([[1, 'a'], [2, 'b']]), 3, 1);
+    expect(r.values.size).toBe(0);
+    expect(r.missing).toEqual([0, 1, 2]);
+    // An incomplete 0-based answer (0 present) is ambiguous too.
+    expect(reconcile(answers([[0, 'a'], [2, 'c']]), 3, 1).values.size).toBe(0);
+  });
+
+  it('trusts a truncated 1-based answer without its last index', () => {
+    const r = reconcile(answers([[1, 'a'], [2, 'b']]), 4, 1, true);
+    expect(r.values.get(0)).toBe('a');
+    expect(r.missing).toEqual([2, 3]);
+  });
+});

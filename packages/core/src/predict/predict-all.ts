@@ -1,0 +1,22 @@
+/**
+ * Arrays in, results out, for code that has all its records at hand.
+ */
+import { from, lastValueFrom, toArray } from 'rxjs';
+import type { Model } from '../model/model.js';
+import type { PredictOptions } from '../config/options.js';
+import { mlPredict } from './ml-predict.js';
+import type { PredictResult } from './result.js';
+
+/**
+ * Predicts every record of an array; resolves with one result per record, in order.
+ * It rejects only for a bad option or, with `onError: 'throw'`, the first failed record.
+ *
+ * @example
+ * import { predictAll, openAIModel } from '@mlpredict/core';
+ * const results = await predictAll(openAIModel({ model: 'gpt-4o-mini' }), ['Great phone', 'Awful'], { valueField: 'sentiment' });
+ * results.map((r) => r.value); // → ['positive', 'negative']
+ */
+export function predictAll<T, V = unknown>(model: Model, records: readonly T[], options: PredictOptions = {}): Promise<PredictResult<T, V>[]> {
+  const operator = mlPredict<T, V>(model, options);
+  return lastValueFrom(from(records).pipe(operator, toArray()));
+}

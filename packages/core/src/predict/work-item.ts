@@ -1,0 +1,40 @@
+/**
+ * A record on its way through a run, and how a finished one becomes a
+ * {@link PredictResult}.
+ */
+import type { TokenUsage } from '../model/model.js';
+import type { PredictErrorInfo, PredictResult, PredictVia } from './result.js';
+
+export interface WorkItem<T = unknown> {
+  seq: number;
+  input: T;
+  text: string;
+  /** Estimated prompt tokens this record adds to a batch. */
+  tokens: number;
+  batchId: number;
+  attempts: number;
+  repairs: number;
+  /** One extra try for a lone record whose answer could not be read. */
+  retriedAlone: boolean;
+  startedAt: number;
+  /** Settled already: a second settlement is ignored, so no record is emitted twice. */
+  done: boolean;
+  failed: boolean;
+}
+
+/** How a record ended: a value or an error (without `attempts`, filled from the item). */
+export type Settlement =
+  | { value: unknown; via: PredictVia; usage?: TokenUsage }
+  | { error: Omit<PredictErrorInfo, 'attempts'>; via: PredictVia };
+
+/**
+ * @example
+ * toResult(item, { value: 'positive', via: 'batch' }, Date.now())
+ */
+export function toResult<T>(item: WorkItem<T>, settlement: Settlement, now: number): PredictResult<T> {
+  const base = { batchId: item.batchId, attempts: item.attempts, repairs: item.repairs, latencyMs: Math.max(0, now - item.startedAt) };
+  if ('error' in settlement) {
+    return { input: item.input, seq: item.seq, error: { ...settlement.error, attempts: item.attempts }, meta: { ...base, via: settlement.via } };
+  }
+  return { input: item.input, seq: item.seq, value: settlement.value, meta: { ...base, via: settlement.via, ...(settlement.usage && { usage: settlement.usage }) } };
+}

@@ -1,0 +1,137 @@
+/**
+ * The one retry owner: sends one request through the model's shared gate, buckets
+ * and limiters, with a timeout per attempt, and retries what can succeed on retry
+ * (429, 408, 409, 5xx, network errors, timeouts). Failures come back as data, never
+ * thrown, so the caller decides what each record gets.
+ */
+import type { CompletionRequest, CompletionResponse, Model } from '../model/model.js';
+import { ModelCallError, isAbortError, isRetryable } from '../model/errors.js';
+import type { RequestEvent, RetryEvent, RateLimitEvent } from '../predict/events.js';
+import { abortableSleep } from './abortable-sleep.js';
+import type { ConcurrencyLimiter } from './concurrency-limiter.js';
+import type { ModelRuntime } from './model-runtime.js';
+import { retryDelay, type RetryDelayOptions } from './retry-delays.js';
+import type { TokenBucket } from './token-bucket.js';
+
+export interface CallPolicy {
+  model: Model;
+  runtime: ModelRuntime;
+  retry: RetryDelayOptions;
+  maxRetries: number;
+  requestTimeoutMs: number;
+  requestsBucket?: TokenBucket;
+  tokensBucket?: TokenBucket;
+  /** Per-run AIMD limiter (adaptive concurrency), if on. */
+  adaptive?: ConcurrencyLimiter;
+  onRequest?: (event: RequestEvent) => void;
+  onRetry?: (event: RetryEvent) => void;
+  onRateLimit?: (event: RateLimitEvent) => void;
+  random?: () => number;
+}
+
+export interface CallInfo {
+  batchId: number;
+  records: number;
+  /** Estimated tokens, charged to the tokens-per-minute bucket. */
+  tokens: number;
+  signal: AbortSignal;
+}
+
+export type CallOutcome =
+  | { ok: true; response: CompletionResponse; attempts: number }
+  | { ok: false; error: ModelCallError; attempts: number };
+
+/**
+ * @example
+ * const outcome = await callModel({ messages }, policy, { batchId: 0, records: 20, tokens: 900, signal });
+ * if (!outcome.ok) console.log(outcome.error.kind, outcome.attempts);
+ */
+export async function callModel(request: Omit<CompletionRequest, 'signal'>, policy: CallPolicy, info: CallInfo): Promise<CallOutcome> {
+  let previousDelay = policy.retry.baseDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
+    let error: ModelCallError;
+    try {
+      const response = await attemptOnce(request, policy, info);
+      policy.adaptive?.onSuccess();
+      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage: response.usage, latencyMs: Date.now() - started });
+      return { ok: true, response, attempts: attempt };
+    } catch (thrown) {
+      error = toModelCallError(thrown, info.signal);
+    }
+    if (error.kind !== 'aborted') {
+      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: false, status: error.status, errorKind: error.kind, latencyMs: Date.now() - started });
+    }
+    if (error.kind === 'rate_limited' || error.kind === 'timeout') policy.adaptive?.onOverload();
+    if (error.kind === 'aborted' || !isRetryable(error) || attempt > policy.maxRetries) return { ok: false, error, attempts: attempt };
+
+    const delay = retryDelay(policy.retry, attempt, previousDelay, policy.random);
+    previousDelay = delay;
+    if (error.kind === 'rate_limited' || error.status === 429) {
+      // Pause every worker of this model, not just this one; the gate's wait replaces our own backoff.
+      const waitMs = error.retryAfterMs ?? delay;
+      const resumeAt = policy.runtime.gate.pause(waitMs);
+      policy.onRateLimit?.({ batchId: info.batchId, waitMs, resumeAt, status: error.status });
+      policy.onRetry?.({ batchId: info.batchId, attempt, delayMs: waitMs, error });
+      continue;
+    }
+    policy.onRetry?.({ batchId: info.batchId, attempt, delayMs: delay, error });
+    try {
+      await abortableSleep(delay, info.signal);
+    } catch (abort) {
+      return { ok: false, error: toModelCallError(abort, info.signal), attempts: attempt };
+    }
+  }
+}
+
+async function attemptOnce(request: Omit<CompletionRequest, 'signal'>, policy: CallPolicy, info: CallInfo): Promise<CompletionResponse> {
+  const { runtime, signal } = { runtime: policy.runtime, signal: info.signal };
+  await runtime.gate.wait(signal);
+  await policy.requestsBucket?.take(1, signal);
+  await policy.tokensBucket?.take(info.tokens, signal);
+  const releaseModel = await runtime.limiter?.acquire(signal);
+  let releaseRun: (() => void) | undefined;
+  try {
+    releaseRun = await policy.adaptive?.acquire(signal);
+    return await withTimeout(policy.requestTimeoutMs, signal, (attemptSignal) => policy.model.complete({ ...request, signal: attemptSignal }));
+  } finally {
+    releaseRun?.();
+    releaseModel?.();
+  }
+}
+
+class AttemptTimeout extends Error {
+  override readonly name = 'AttemptTimeout';
+}
+
+/** Runs `fn` with a signal that aborts on the outer signal or after `ms`. */
+async function withTimeout<T>(ms: number, outer: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(outer.reason);
+  outer.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout(`request timed out after ${ms} ms`)), ms);
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    // The SDK reports either abort as its own error type; which signal fired tells them apart.
+    if (!outer.aborted && controller.signal.reason instanceof AttemptTimeout) throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/** Anything a model threw → a ModelCallError with a kind the retry policy reads. */
+export function toModelCallError(thrown: unknown, signal: AbortSignal): ModelCallError {
+  if (signal.aborted) {
+    return thrown instanceof ModelCallError && thrown.kind === 'aborted'
+      ? thrown
+      : new ModelCallError('the run was cancelled', { kind: 'aborted', cause: thrown });
+  }
+  if (thrown instanceof AttemptTimeout) return new ModelCallError(thrown.message, { kind: 'timeout', cause: thrown });
+  if (thrown instanceof ModelCallError) return thrown;
+  if (isAbortError(thrown)) return new ModelCallError('the request was aborted', { kind: 'aborted', cause: thrown });
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return new ModelCallError(`network error: ${message}`, { kind: 'network', cause: thrown });
+}
