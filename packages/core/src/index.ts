@@ -33,3 +33,6 @@ export { TokenBucket } from './resilience/token-bucket.js';
 export { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';
 export { CircuitBreaker } from './resilience/circuit-breaker.js';
 export { RateGate } from './resilience/rate-gate.js';
+export { callModel, callWithPolicy, type CallPolicy, type CallInfo, type CallOutcome } from './resilience/call-model.js';
+export { callPolicyFor } from './resilience/call-policy.js';
+export { modelRuntime } from './resilience/model-runtime.js';

@@ -12,6 +12,7 @@ export const DOTTED_KEYS = {
   'response.path': 'responsePath',
   'response.index.field': 'indexField',
   'response.value.field': 'valueField',
+  'response.delimiter': 'delimiter',
   'max.retries': 'maxRetries',
   'request.timeout.ms': 'requestTimeoutMs',
 } as const;

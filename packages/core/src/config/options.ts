@@ -4,10 +4,12 @@
  */
 import { z } from 'zod';
 import type { SchedulerLike } from 'rxjs';
+import type { AnswerCache } from '../predict/answer-cache.js';
 import type { Model } from '../model/model.js';
 import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../predict/events.js';
 import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
 import { formatOptionIssues } from './format-issues.js';
+import { RESPONSE_FORMAT_NAMES } from '../parse/response-formats.js';
 
 /** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
 const numeric = (schema: z.ZodNumber) =>
@@ -49,11 +51,25 @@ export const optionsSchema = z.strictObject({
   textField: z.string().min(1).optional(),
   toText: callback<(input: unknown) => string>('toText').optional(),
 
-  responseFormat: z.enum(['json']).default('json'),
+  responseFormat: z.enum(RESPONSE_FORMAT_NAMES).default('json'),
+  delimiter: z.string().min(1).default('|'),
   responsePath: z.string().min(1).default('$[*]'),
   indexField: z.string().min(1).default('index'),
   valueField: z.string().min(1).optional(),
-  jsonMode: flag().default(false),
+  /** Ask the provider to constrain the answer: a JSON schema of the batch, JSON mode, or prompt only. */
+  structuredOutput: z.enum(['off', 'json_object', 'json_schema', 'auto']).default('off'),
+  /** A zod schema each record's value must satisfy; failures become `schema` errors. */
+  valueSchema: z
+    .custom<z.ZodType>((v) => typeof v === 'object' && v !== null && typeof (v as z.ZodType).safeParse === 'function', {
+      message: 'expected a zod schema',
+    })
+    .optional(),
+  /** `true`: answer identical records once per run and remember answers (in memory); or your own cache. */
+  cache: z
+    .union([flag(), z.custom<AnswerCache>((v) => typeof v === 'object' && v !== null && typeof (v as AnswerCache).get === 'function' && typeof (v as AnswerCache).set === 'function', { message: 'expected true, false or a cache with get/set' })])
+    .default(false),
+  /** Run each batch this many times with shuffled order and keep each record's majority answer. */
+  votes: numeric(z.number().int().min(1).max(15)).default(1),
 
   maxTokens: numeric(z.number().int().min(1)).optional(),
   temperature: numeric(z.number().min(0).max(2)).default(0),

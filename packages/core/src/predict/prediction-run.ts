@@ -8,9 +8,7 @@ import type { ResolvedOptions } from '../config/options.js';
 import { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from '../batching/estimate-tokens.js';
 import { recordText } from '../prompt/record-text.js';
 import { CircuitBreaker } from '../resilience/circuit-breaker.js';
-import { ConcurrencyLimiter } from '../resilience/concurrency-limiter.js';
-import { modelRuntime, sharedBucket } from '../resilience/model-runtime.js';
-import type { CallPolicy } from '../resilience/call-model.js';
+import { callPolicyFor } from '../resilience/call-policy.js';
 import { DeadlineExceeded, resolveBatch, type BatchContext } from './resolve-batch.js';
 import { PredictError, type PredictResult } from './result.js';
 import { toResult, type Settlement, type WorkItem } from './work-item.js';
@@ -55,24 +53,9 @@ export class PredictionRun<T> {
       if (options.signal.aborted) this.#abort.abort(options.signal.reason);
       else options.signal.addEventListener('abort', this.#onUserAbort, { once: true });
     }
-    const rpm = options.requestsPerMinute ?? model.limits?.requestsPerMinute;
-    const tpm = options.tokensPerMinute ?? model.limits?.tokensPerMinute;
-    const policy: CallPolicy = {
-      model,
-      runtime: modelRuntime(model),
-      retry: options.retry,
-      maxRetries: options.maxRetries,
-      requestTimeoutMs: options.requestTimeoutMs,
-      requestsBucket: rpm ? sharedBucket(model, 'rpm', rpm) : undefined,
-      tokensBucket: tpm ? sharedBucket(model, 'tpm', tpm) : undefined,
-      adaptive: options.adaptiveConcurrency ? new ConcurrencyLimiter(options.concurrency) : undefined,
-      onRequest: options.onRequest,
-      onRetry: options.onRetry,
-      onRateLimit: options.onRateLimit,
-    };
     this.#batchContext = {
       options,
-      policy,
+      policy: callPolicyFor(model, options),
       breaker: options.circuitBreaker ? new CircuitBreaker(options.circuitBreaker) : undefined,
       settle: (item, settlement) => this.#settle(item as WorkItem<T>, settlement),
     };

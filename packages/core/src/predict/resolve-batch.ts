@@ -11,7 +11,7 @@ import type { ModelCallError } from '../model/errors.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { renderMessages, effectiveValueField } from '../prompt/render-prompt.js';
 import { estimateTokens } from '../batching/estimate-tokens.js';
-import { readJsonAnswers } from '../parse/read-json-answers.js';
+import { RESPONSE_FORMATS } from '../parse/response-formats.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { reconcile } from './reconcile.js';
@@ -68,7 +68,6 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
     messages,
     temperature: options.temperature,
     ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
-    ...(options.jsonMode && { responseShape: { type: 'json_object' } }),
   };
   const tokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0) + (options.maxTokens ?? 0);
   const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: items.length, tokens, signal: ctx.signal });
@@ -83,7 +82,12 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
     ctx.report.promptTokens += usage.promptTokens;
     ctx.report.completionTokens += usage.completionTokens;
   }
-  const read = readJsonAnswers(response.text, { responsePath: options.responsePath, indexField: options.indexField, valueField: effectiveValueField(options) });
+  const read = RESPONSE_FORMATS[options.responseFormat].read(response.text, {
+    responsePath: options.responsePath,
+    indexField: options.indexField,
+    valueField: effectiveValueField(options),
+    delimiter: options.delimiter,
+  });
   const truncated = response.finishReason === 'length';
   const matched = reconcile(read.answers, items.length, options.indexBase, read.partial || truncated);
   if (items.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) matched.values.set(0, read.unindexed);

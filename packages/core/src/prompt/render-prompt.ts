@@ -5,7 +5,8 @@
 import Mustache from 'mustache';
 import type { ChatMessage } from '../model/model.js';
 import { recordText, type RecordTextOptions } from './record-text.js';
-import { DEFAULT_JSON_TEMPLATE, DEFAULT_SYSTEM_PROMPT, DEFAULT_VALUE_FIELD, defaultInstruction } from './default-template.js';
+import { DEFAULT_VALUE_FIELD, defaultInstruction } from './default-template.js';
+import { RESPONSE_FORMATS, type ResponseFormatName } from '../parse/response-formats.js';
 
 /** The options rendering reads (a subset of the resolved operator options). */
 export interface PromptOptions {
@@ -16,6 +17,8 @@ export interface PromptOptions {
   indexBase: number;
   indexField: string;
   valueField?: string;
+  responseFormat: ResponseFormatName;
+  delimiter: string;
 }
 
 /** One record as the template sees it. */
@@ -60,12 +63,14 @@ export function renderMessages(records: ReadonlyArray<{ text: string; input: unk
     instruction: options.instruction ?? defaultInstruction(valueField),
     indexField: options.indexField,
     valueField,
+    delimiter: options.delimiter,
     records: views,
     count: views.length,
     recordsJson: JSON.stringify(views.map((v) => ({ [options.indexField]: v.index, text: v.text }))),
   };
-  const user = Mustache.render(options.promptTemplate ?? DEFAULT_JSON_TEMPLATE, view, {}, noEscape);
-  const system = options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
+  const format = RESPONSE_FORMATS[options.responseFormat];
+  const user = Mustache.render(options.promptTemplate ?? format.defaultTemplate, view, {}, noEscape);
+  const system = options.systemPrompt ?? format.defaultSystemPrompt;
   return system ? [{ role: 'system', content: system }, { role: 'user', content: user }] : [{ role: 'user', content: user }];
 }
 

@@ -37,22 +37,39 @@ export interface CallInfo {
   signal: AbortSignal;
 }
 
-export type CallOutcome =
-  | { ok: true; response: CompletionResponse; attempts: number }
+export type CallOutcome<R = CompletionResponse> =
+  | { ok: true; response: R; attempts: number }
   | { ok: false; error: ModelCallError; attempts: number };
 
 /**
+ * Sends one chat request under the policy.
+ *
  * @example
  * const outcome = await callModel({ messages }, policy, { batchId: 0, records: 20, tokens: 900, signal });
  * if (!outcome.ok) console.log(outcome.error.kind, outcome.attempts);
  */
-export async function callModel(request: Omit<CompletionRequest, 'signal'>, policy: CallPolicy, info: CallInfo): Promise<CallOutcome> {
+export function callModel(request: Omit<CompletionRequest, 'signal'>, policy: CallPolicy, info: CallInfo): Promise<CallOutcome> {
+  return callWithPolicy((signal) => policy.model.complete({ ...request, signal }), policy, info);
+}
+
+/**
+ * Runs any request (`send` gets the attempt's signal) under the policy: gate,
+ * buckets, limiters, timeout, retries. For embeddings, tasks, anything.
+ *
+ * @example
+ * await callWithPolicy((signal) => model.embed!({ inputs, signal }), policy, { batchId: 0, records: inputs.length, tokens: 0, signal });
+ */
+export async function callWithPolicy<R extends { usage?: CompletionResponse['usage'] }>(
+  send: (signal: AbortSignal) => Promise<R>,
+  policy: CallPolicy,
+  info: CallInfo,
+): Promise<CallOutcome<R>> {
   let previousDelay = policy.retry.baseDelayMs;
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
     let error: ModelCallError;
     try {
-      const response = await attemptOnce(request, policy, info);
+      const response = await attemptOnce(send, policy, info);
       policy.adaptive?.onSuccess();
       policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage: response.usage, latencyMs: Date.now() - started });
       return { ok: true, response, attempts: attempt };
@@ -84,7 +101,7 @@ export async function callModel(request: Omit<CompletionRequest, 'signal'>, poli
   }
 }
 
-async function attemptOnce(request: Omit<CompletionRequest, 'signal'>, policy: CallPolicy, info: CallInfo): Promise<CompletionResponse> {
+async function attemptOnce<R>(send: (signal: AbortSignal) => Promise<R>, policy: CallPolicy, info: CallInfo): Promise<R> {
   const { runtime, signal } = { runtime: policy.runtime, signal: info.signal };
   await runtime.gate.wait(signal);
   await policy.requestsBucket?.take(1, signal);
@@ -93,7 +110,7 @@ async function attemptOnce(request: Omit<CompletionRequest, 'signal'>, policy: C
   let releaseRun: (() => void) | undefined;
   try {
     releaseRun = await policy.adaptive?.acquire(signal);
-    return await withTimeout(policy.requestTimeoutMs, signal, (attemptSignal) => policy.model.complete({ ...request, signal: attemptSignal }));
+    return await withTimeout(policy.requestTimeoutMs, signal, send);
   } finally {
     releaseRun?.();
     releaseModel?.();
