@@ -1,21 +1,19 @@
 /**
- * One batch from first request to the last record settled: call, parse,
- * reconcile, then repair what is left. Missing records are asked again in a
- * smaller batch; an answer that can't be read, or a prompt too long for the
- * context, splits the batch in halves down to single records; a lone record whose
- * answer can't be read gets one more try. Each step works on strictly fewer
- * records, so it ends, and every record is settled exactly once.
+ * One batch from first request to the last record settled: ask, then repair what
+ * is left. Missing records are asked again in a smaller batch; an answer that
+ * can't be read, or a prompt too long for the context, splits the batch in halves
+ * down to single records; a lone record whose answer can't be read gets one more
+ * try. Each step works on strictly fewer records, so it ends, and every record is
+ * settled exactly once.
  */
-import type { CompletionRequest } from '../model/model.js';
 import type { ModelCallError } from '../model/errors.js';
 import type { ResolvedOptions } from '../config/options.js';
-import { renderMessages, effectiveValueField } from '../prompt/render-prompt.js';
-import { estimateTokens } from '../batching/estimate-tokens.js';
-import { RESPONSE_FORMATS } from '../parse/response-formats.js';
-import { callModel, type CallPolicy } from '../resilience/call-model.js';
+import type { CallPolicy } from '../resilience/call-model.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
-import { reconcile } from './reconcile.js';
-import type { PredictErrorCode } from './result.js';
+import { askOnce, type AskContext } from './ask-once.js';
+import { askWithVotes } from './ask-with-votes.js';
+import { checkValue } from './check-value.js';
+import type { PredictErrorCode, PredictVia } from './result.js';
 import type { Settlement, WorkItem } from './work-item.js';
 
 export interface BatchContext {
@@ -38,7 +36,7 @@ export class DeadlineExceeded extends Error {
 }
 
 /**
- * Settles every item of `items` through `ctx.settle`, never throws.
+ * Settles every item of `items` through `ctx.settle`; never throws.
  *
  * @example
  * const report = await resolveBatch(items, 0, ctx, signal);
@@ -49,66 +47,47 @@ export async function resolveBatch(items: WorkItem[], batchId: number, ctx: Batc
   return report;
 }
 
-interface GroupContext extends BatchContext {
-  batchId: number;
-  signal: AbortSignal;
+interface GroupContext extends BatchContext, AskContext {
   report: BatchReport;
 }
 
 async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext): Promise<void> {
-  const via = items.length === 1 ? 'single' : 'batch';
+  const via: PredictVia = items.length === 1 ? 'single' : 'batch';
   if (ctx.signal.aborted) return settleAll(items, abortCode(ctx.signal), abortMessage(ctx.signal), via, ctx);
   if (!first && ctx.breaker && !ctx.breaker.allow()) {
     return settleAll(items, 'circuit_open', 'fallback refused: batch answers kept failing, so the circuit breaker is open', via, ctx);
   }
 
-  const { options } = ctx;
-  const messages = renderMessages(items, options);
-  const request: Omit<CompletionRequest, 'signal'> = {
-    messages,
-    temperature: options.temperature,
-    ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
-  };
-  const tokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0) + (options.maxTokens ?? 0);
-  const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: items.length, tokens, signal: ctx.signal });
+  const outcome = ctx.options.votes > 1 && items.length > 1 ? await askWithVotes(items, ctx) : await askOnce(items, ctx);
   ctx.report.requests += outcome.attempts;
   for (const item of items) item.attempts += outcome.attempts;
-
   if (!outcome.ok) return onCallFailed(items, outcome.error, ctx);
 
-  const { response } = outcome;
-  const usage = response.usage;
+  const { usage } = outcome;
   if (usage) {
     ctx.report.promptTokens += usage.promptTokens;
     ctx.report.completionTokens += usage.completionTokens;
   }
-  const read = RESPONSE_FORMATS[options.responseFormat].read(response.text, {
-    responsePath: options.responsePath,
-    indexField: options.indexField,
-    valueField: effectiveValueField(options),
-    delimiter: options.delimiter,
-  });
-  const truncated = response.finishReason === 'length';
-  const matched = reconcile(read.answers, items.length, options.indexBase, read.partial || truncated);
-  if (items.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) matched.values.set(0, read.unindexed);
-  ctx.report.warnings.push(...read.warnings, ...matched.warnings);
+  ctx.report.warnings.push(...outcome.warnings);
 
   const share = usage && { promptTokens: usage.promptTokens / items.length, completionTokens: usage.completionTokens / items.length };
-  for (const [position, value] of matched.values) ctx.settle(items[position]!, { value, via, ...(share && { usage: share }) });
+  for (const [position, raw] of outcome.values) {
+    const checked = checkValue(raw, ctx.options.valueSchema);
+    ctx.settle(items[position]!, checked.ok ? { value: checked.value, via, ...(share && { usage: share }) } : { error: { code: 'schema', message: checked.message }, via });
+  }
 
-  if (matched.values.size > 0) ctx.breaker?.recordSuccess();
+  if (outcome.values.size > 0) ctx.breaker?.recordSuccess();
   else ctx.breaker?.recordFailure();
 
-  const missing = matched.missing.map((p) => items[p]!);
+  const missing = outcome.missing.map((p) => items[p]!);
   if (missing.length === 0) return;
   for (const item of missing) item.repairs++;
 
-  const unreadable = matched.values.size === 0 && (read.unusable || truncated);
-  const code: PredictErrorCode = unreadable ? 'parse' : 'missing';
-  const why = unreadable
-    ? `the model's answer could not be read${truncated ? ' (cut off: finish_reason length)' : ''}`
+  const code: PredictErrorCode = outcome.unreadable ? 'parse' : 'missing';
+  const why = outcome.unreadable
+    ? `the model's answer could not be read${outcome.truncated ? ' (cut off: finish_reason length)' : ''}`
     : 'the model left this record out of its answer';
-  if (options.fallback === 'none') return settleAll(missing, code, why, via, ctx);
+  if (ctx.options.fallback === 'none') return settleAll(missing, code, why, via, ctx);
 
   if (missing.length < items.length) return resolveGroup(missing, false, ctx);
   if (items.length > 1) return resolveHalves(items, ctx);
@@ -127,7 +106,7 @@ async function resolveHalves(items: WorkItem[], ctx: GroupContext): Promise<void
 }
 
 async function onCallFailed(items: WorkItem[], error: ModelCallError, ctx: GroupContext): Promise<void> {
-  const via = items.length === 1 ? 'single' : 'batch';
+  const via: PredictVia = items.length === 1 ? 'single' : 'batch';
   if (error.kind === 'context_length') {
     if (items.length > 1) {
       for (const item of items) item.repairs++;
@@ -143,7 +122,7 @@ async function onCallFailed(items: WorkItem[], error: ModelCallError, ctx: Group
   }
 }
 
-function settleAll(items: WorkItem[], code: PredictErrorCode, message: string, via: 'batch' | 'single', ctx: BatchContext): void {
+function settleAll(items: WorkItem[], code: PredictErrorCode, message: string, via: PredictVia, ctx: BatchContext): void {
   for (const item of items) ctx.settle(item, { error: { code, message }, via });
 }
 

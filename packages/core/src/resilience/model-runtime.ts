@@ -15,6 +15,8 @@ export interface ModelRuntime {
   limiter?: ConcurrencyLimiter;
   /** Request/token buckets by `rpm:300` / `tpm:90000`. */
   buckets: Map<string, TokenBucket>;
+  /** With `structuredOutput: 'auto'`: the strongest shape this endpoint accepted. */
+  structuredOutput?: 'json_schema' | 'json_object' | 'off';
 }
 
 const runtimes = new WeakMap<Model, ModelRuntime>();

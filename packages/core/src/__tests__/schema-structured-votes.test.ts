@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { predictAll, ModelCallError } from '@mlpredict/core';
+import { answerModel, labelAll, promptRecords } from './support/answer-model';
+
+const fast = { batchTimeoutMs: 0, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };
+
+describe('valueSchema', () => {
+  it('turns out-of-enum answers into schema errors and passes the rest', async () => {
+    const model = answerModel(labelAll((t) => (t.startsWith('?') ? 'unsure' : 'positive'), 'sentiment'));
+    const results = await predictAll(model, ['good', '?hm', 'fine'], { ...fast, valueField: 'sentiment', valueSchema: z.enum(['positive', 'negative', 'neutral']) });
+    expect(results.map((r) => r.value ?? r.error!.code)).toEqual(['positive', 'schema', 'positive']);
+    expect(results[1]!.error!.message).toMatch(/value "unsure" does not match valueSchema: .*"positive"/);
+  });
+
+  it('returns the parsed value (coercions applied)', async () => {
+    const model = answerModel(labelAll((t) => String(t.length)));
+    const results = await predictAll(model, ['ab', 'abcd'], { ...fast, valueSchema: z.coerce.number() });
+    expect(results.map((r) => r.value)).toEqual([2, 4]);
+  });
+});
+
+describe('structuredOutput', () => {
+  it('sends a JSON schema with the item count fixed to the batch size', async () => {
+    const model = answerModel((records) => JSON.stringify({ results: records.map((r) => ({ index: r.index, label: 'yes' })) }));
+    const results = await predictAll(model, ['a', 'b', 'c'], { ...fast, valueField: 'label', structuredOutput: 'json_schema', valueSchema: z.enum(['yes', 'no']) });
+    expect(results.map((r) => r.value)).toEqual(['yes', 'yes', 'yes']);
+    const shape = model.requests[0]!.responseShape as { type: string; strict: boolean; schema: any };
+    expect(shape.type).toBe('json_schema');
+    expect(shape.strict).toBe(true);
+    expect(shape.schema.properties.results).toMatchObject({ minItems: 3, maxItems: 3 });
+    expect(shape.schema.properties.results.items.properties.label).toMatchObject({ enum: ['yes', 'no'] });
+  });
+
+  it("'auto' falls back to JSON mode, then plain prompts, when the endpoint refuses, and remembers it", async () => {
+    const model = answerModel((records, request) => {
+      if (request.responseShape?.type === 'json_schema') throw new ModelCallError("Invalid parameter: 'response_format' of type 'json_schema' is not supported", { kind: 'http', status: 400 });
+      return labelAll(() => 'ok')(records, request, 0);
+    });
+    const results = await predictAll(model, ['a', 'b', 'c', 'd'], { ...fast, batchSize: 2, concurrency: 1, structuredOutput: 'auto' });
+    expect(results.map((r) => r.value)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(model.requests.map((r) => r.responseShape?.type)).toEqual(['json_schema', 'json_object', 'json_object']);
+  });
+});
+
+describe('votes', () => {
+  it('asks each batch k times in different orders and keeps the majority', async () => {
+    // A position-biased model: whatever sits first is called "first", else the true label.
+    const model = answerModel((records) => JSON.stringify(records.map((r, i) => ({ index: r.index, answer: i === 0 ? 'first' : r.text.toUpperCase() }))));
+    const results = await predictAll(model, ['a', 'b', 'c', 'd', 'e'], { ...fast, votes: 3 });
+    expect(model.requests).toHaveLength(3);
+    const orders = model.requests.map((r) => promptRecords(r).map((p) => p.text).join(''));
+    expect(new Set(orders).size).toBeGreaterThan(1);
+    // At most one record can be first in two of three rounds; the rest get their true label.
+    const right = results.filter((r) => r.value === String(r.input).toUpperCase()).length;
+    expect(right).toBeGreaterThanOrEqual(4);
+    expect(results.every((r) => r.meta.attempts === 3)).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * One request for a group of records: render, call (through the retry owner),
+ * read the answer in the run's response format, and match it to the records by
+ * index. What comes back says, per position, the value or why there is none.
+ */
+import type { CompletionRequest, TokenUsage } from '../model/model.js';
+import type { ModelCallError } from '../model/errors.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { renderMessages, effectiveValueField } from '../prompt/render-prompt.js';
+import { estimateTokens } from '../batching/estimate-tokens.js';
+import { RESPONSE_FORMATS } from '../parse/response-formats.js';
+import { callModel, type CallPolicy } from '../resilience/call-model.js';
+import { batchResponseShape, type StructuredMode } from '../prompt/batch-response-shape.js';
+import { reconcile } from './reconcile.js';
+
+export interface AskContext {
+  options: ResolvedOptions;
+  policy: CallPolicy;
+  batchId: number;
+  signal: AbortSignal;
+}
+
+export type AskOutcome =
+  | { ok: false; error: ModelCallError; attempts: number }
+  | {
+      ok: true;
+      attempts: number;
+      /** Position in the group → value. */
+      values: Map<number, unknown>;
+      missing: number[];
+      /** Nothing in the answer could be read (as opposed to records left out). */
+      unreadable: boolean;
+      truncated: boolean;
+      usage?: TokenUsage;
+      warnings: string[];
+    };
+
+/**
+ * @example
+ * const outcome = await askOnce(items, ctx);
+ * if (outcome.ok) outcome.values.get(0);
+ */
+export async function askOnce(records: ReadonlyArray<{ text: string; input: unknown }>, ctx: AskContext): Promise<AskOutcome> {
+  const { options } = ctx;
+  const messages = renderMessages(records, options);
+  const runtime = ctx.policy.runtime;
+  const mode: StructuredMode = options.structuredOutput === 'auto' ? (runtime.structuredOutput ?? 'json_schema') : options.structuredOutput;
+  const shape = batchResponseShape(mode, options, records.length);
+  const request: Omit<CompletionRequest, 'signal'> = {
+    messages,
+    temperature: options.temperature,
+    ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
+    ...(shape && { responseShape: shape }),
+  };
+  const tokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0) + (options.maxTokens ?? 0);
+  const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, signal: ctx.signal });
+  if (!outcome.ok) {
+    // 'auto': an endpoint that refuses the shape is asked again with the next weaker one, once per model.
+    if (options.structuredOutput === 'auto' && mode !== 'off' && refusesShape(outcome.error)) {
+      runtime.structuredOutput = mode === 'json_schema' ? 'json_object' : 'off';
+      return askOnce(records, ctx);
+    }
+    return outcome;
+  }
+
+  const { response } = outcome;
+  const read = RESPONSE_FORMATS[options.responseFormat].read(response.text, {
+    responsePath: options.responsePath,
+    indexField: options.indexField,
+    valueField: effectiveValueField(options),
+    delimiter: options.delimiter,
+  });
+  const truncated = response.finishReason === 'length';
+  const matched = reconcile(read.answers, records.length, options.indexBase, read.partial || truncated);
+  if (records.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) {
+    matched.values.set(0, read.unindexed);
+    matched.missing = [];
+  }
+  return {
+    ok: true,
+    attempts: outcome.attempts,
+    values: matched.values,
+    missing: matched.missing,
+    unreadable: matched.values.size === 0 && (read.unusable || truncated),
+    truncated,
+    usage: response.usage,
+    warnings: [...read.warnings, ...matched.warnings],
+  };
+}
+
+function refusesShape(error: ModelCallError): boolean {
+  return error.kind === 'http' && (error.status === 400 || error.status === 422) && /response_format|json_schema|json_object|structured/i.test(error.message);
+}

@@ -1,0 +1,81 @@
+/**
+ * BatchPrompt's voting (ICLR 2024): ask the same batch `votes` times, each time
+ * in a different record order, and keep each record's majority answer. Costs
+ * `votes` requests per batch; buys robustness to position bias.
+ */
+import { askOnce, type AskContext, type AskOutcome } from './ask-once.js';
+
+/**
+ * @example
+ * const outcome = await askWithVotes(items, { ...ctx, options: { ...ctx.options, votes: 3 } });
+ */
+export async function askWithVotes(records: ReadonlyArray<{ text: string; input: unknown }>, ctx: AskContext): Promise<AskOutcome> {
+  const tallies = records.map(() => new Map<string, { value: unknown; count: number }>());
+  const warnings: string[] = [];
+  let attempts = 0;
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let failure: Extract<AskOutcome, { ok: false }> | undefined;
+  let answered = false;
+
+  for (let round = 0; round < ctx.options.votes; round++) {
+    const order = round === 0 ? records.map((_, i) => i) : shuffledPositions(records.length, ctx.batchId * 7919 + round);
+    const outcome = await askOnce(order.map((i) => records[i]!), ctx);
+    attempts += outcome.attempts;
+    if (!outcome.ok) {
+      failure = outcome;
+      if (outcome.error.kind === 'aborted') break;
+      continue;
+    }
+    answered = true;
+    promptTokens += outcome.usage?.promptTokens ?? 0;
+    completionTokens += outcome.usage?.completionTokens ?? 0;
+    warnings.push(...outcome.warnings);
+    for (const [position, value] of outcome.values) {
+      const tally = tallies[order[position]!]!;
+      const key = JSON.stringify(value) ?? String(value);
+      const entry = tally.get(key) ?? { value, count: 0 };
+      entry.count++;
+      tally.set(key, entry);
+    }
+  }
+  if (!answered) return { ...failure!, attempts };
+
+  const values = new Map<number, unknown>();
+  const missing: number[] = [];
+  tallies.forEach((tally, position) => {
+    // Ties go to the answer seen first (the unshuffled round).
+    let best: { value: unknown; count: number } | undefined;
+    for (const entry of tally.values()) if (!best || entry.count > best.count) best = entry;
+    if (best) values.set(position, best.value);
+    else missing.push(position);
+  });
+  return {
+    ok: true,
+    attempts,
+    values,
+    missing,
+    unreadable: values.size === 0,
+    truncated: false,
+    usage: { promptTokens, completionTokens },
+    warnings,
+  };
+}
+
+/** A deterministic permutation of 0..n-1 (mulberry32-seeded Fisher–Yates). */
+export function shuffledPositions(n: number, seed: number): number[] {
+  const positions = Array.from({ length: n }, (_, i) => i);
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
+  }
+  return positions;
+}
