@@ -9,6 +9,7 @@ export { predictIterable } from './predict/predict-iterable.js';
 export { maxRecordsInFlight } from './predict/prediction-run.js';
 export * from './predict/result.js';
 export type * from './predict/events.js';
+export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './predict/run-stats.js';
 
 // Options.
 export { resolveOptions, optionsSchema, RETRY_STRATEGIES, type PredictOptions, type ResolvedOptions, type RetryStrategy } from './config/options.js';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { SchedulerLike } from 'rxjs';
 import type { AnswerCache } from '../predict/answer-cache.js';
+import { RunStats } from '../predict/run-stats.js';
 import type { Model } from '../model/model.js';
 import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../predict/events.js';
 import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
@@ -90,6 +91,7 @@ export const optionsSchema = z.strictObject({
   onBatch: callback<(event: BatchEvent) => void>('onBatch').optional(),
   onRetry: callback<(event: RetryEvent) => void>('onRetry').optional(),
   onRateLimit: callback<(event: RateLimitEvent) => void>('onRateLimit').optional(),
+  stats: z.custom<RunStats>((v) => v instanceof RunStats, { message: 'expected a RunStats' }).optional(),
   scheduler: z.custom<SchedulerLike>((v) => typeof v === 'object' && v !== null && typeof (v as SchedulerLike).schedule === 'function', { message: 'expected an RxJS scheduler' }).optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'expected an AbortSignal' }).optional(),
 });

@@ -12,6 +12,19 @@ import { callPolicyFor } from '../resilience/call-policy.js';
 import { DeadlineExceeded, resolveBatch, type BatchContext } from './resolve-batch.js';
 import { PredictError, type PredictResult } from './result.js';
 import { toResult, type Settlement, type WorkItem } from './work-item.js';
+import type { BatchEvent } from './events.js';
+
+/** The run's event hooks, each also feeding `options.stats` when given. */
+function withStatsHooks(options: ResolvedOptions): ResolvedOptions {
+  const { stats } = options;
+  if (!stats) return options;
+  return {
+    ...options,
+    onRequest: (e) => (stats.record({ type: 'request', ...e }), options.onRequest?.(e)),
+    onRetry: (e) => (stats.record({ type: 'retry', ...e }), options.onRetry?.(e)),
+    onRateLimit: (e) => (stats.record({ type: 'rate_limit', ...e }), options.onRateLimit?.(e)),
+  };
+}
 
 export interface RunObserver<T> {
   next(result: PredictResult<T>): void;
@@ -55,11 +68,16 @@ export class PredictionRun<T> {
     }
     this.#batchContext = {
       options,
-      policy: callPolicyFor(model, options),
+      policy: callPolicyFor(model, withStatsHooks(options)),
       breaker: options.circuitBreaker ? new CircuitBreaker(options.circuitBreaker) : undefined,
       settle: (item, settlement) => this.#settle(item as WorkItem<T>, settlement),
     };
   }
+
+  readonly #onBatch = (event: BatchEvent) => {
+    this.#options.stats?.record({ type: 'batch', ...event });
+    this.#options.onBatch?.(event);
+  };
 
   /** Records admitted and not yet emitted. */
   get inFlight(): number {
@@ -145,7 +163,7 @@ export class PredictionRun<T> {
     const { signal, cleanup } = this.#batchSignal(items);
     try {
       const report = await resolveBatch(items, batchId, this.#batchContext, signal);
-      this.#options.onBatch?.({
+      this.#onBatch({
         batchId,
         records: items.length,
         requests: report.requests,
@@ -207,6 +225,7 @@ export class PredictionRun<T> {
 
   #emit(result: PredictResult<T>): void {
     this.#emitted++;
+    this.#options.stats?.record({ type: 'result', result });
     if (result.error && this.#options.onError === 'throw') return this.#fail(new PredictError(result));
     this.#observer.next(result);
     this.#maybeComplete();

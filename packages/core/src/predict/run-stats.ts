@@ -1,0 +1,119 @@
+/**
+ * Counters for one or more runs, and the stream of what happened: pass a
+ * `RunStats` as the `stats` option, read `snapshot()` any time, or subscribe to
+ * `events$` for logs and meters.
+ */
+import { Subject, type Observable } from 'rxjs';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from './events.js';
+import type { PredictErrorCode, PredictResult } from './result.js';
+
+/** Prices in your currency per million tokens, for `estimatedCost`. */
+export interface PriceTable {
+  promptPerMillion: number;
+  completionPerMillion: number;
+}
+
+export type RunEvent =
+  | ({ type: 'request' } & RequestEvent)
+  | ({ type: 'batch' } & BatchEvent)
+  | ({ type: 'retry' } & RetryEvent)
+  | ({ type: 'rate_limit' } & RateLimitEvent)
+  | { type: 'result'; result: PredictResult };
+
+export interface StatsSnapshot {
+  records: number;
+  values: number;
+  errors: number;
+  errorsByCode: Partial<Record<PredictErrorCode, number>>;
+  batches: number;
+  /** HTTP requests sent, retries and repairs included. */
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  /** Records that needed a repair round (asked again, split, single fallback). */
+  repaired: number;
+  cacheHits: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** From `prices`, when given. */
+  estimatedCost?: number;
+  /** Since the first event. */
+  elapsedMs: number;
+  recordsPerSecond: number;
+}
+
+export class RunStats {
+  readonly #events = new Subject<RunEvent>();
+  readonly #prices?: PriceTable;
+  #startedAt?: number;
+  #s: Omit<StatsSnapshot, 'estimatedCost' | 'elapsedMs' | 'recordsPerSecond'> = {
+    records: 0,
+    values: 0,
+    errors: 0,
+    errorsByCode: {},
+    batches: 0,
+    requests: 0,
+    retries: 0,
+    rateLimited: 0,
+    repaired: 0,
+    cacheHits: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+
+  /**
+   * @example
+   * const stats = new RunStats({ prices: { promptPerMillion: 0.15, completionPerMillion: 0.6 } });
+   * await predictAll(model, records, { stats });
+   * console.log(stats.snapshot()); // { records: 1000, requests: 50, estimatedCost: 0.0123, … }
+   */
+  constructor(options: { prices?: PriceTable } = {}) {
+    this.#prices = options.prices;
+  }
+
+  /** Every request, batch, retry, rate-limit pause and result, as it happens. */
+  get events$(): Observable<RunEvent> {
+    return this.#events.asObservable();
+  }
+
+  snapshot(): StatsSnapshot {
+    const elapsedMs = this.#startedAt === undefined ? 0 : Date.now() - this.#startedAt;
+    const s = { ...this.#s, errorsByCode: { ...this.#s.errorsByCode } };
+    const cost = this.#prices && (s.promptTokens * this.#prices.promptPerMillion + s.completionTokens * this.#prices.completionPerMillion) / 1e6;
+    return { ...s, ...(cost !== undefined && { estimatedCost: cost }), elapsedMs, recordsPerSecond: elapsedMs > 0 ? (s.records * 1000) / elapsedMs : 0 };
+  }
+
+  /** @internal called by the run */
+  record(event: RunEvent): void {
+    this.#startedAt ??= Date.now();
+    const s = this.#s;
+    switch (event.type) {
+      case 'request':
+        s.requests++;
+        s.promptTokens += event.usage?.promptTokens ?? 0;
+        s.completionTokens += event.usage?.completionTokens ?? 0;
+        if (event.errorKind === 'rate_limited') s.rateLimited++;
+        break;
+      case 'batch':
+        s.batches++;
+        s.repaired += event.repaired;
+        break;
+      case 'retry':
+        s.retries++;
+        break;
+      case 'result': {
+        s.records++;
+        const { result } = event;
+        if (result.error) {
+          s.errors++;
+          s.errorsByCode[result.error.code] = (s.errorsByCode[result.error.code] ?? 0) + 1;
+        } else s.values++;
+        if (result.meta.via === 'cache') s.cacheHits++;
+        break;
+      }
+      case 'rate_limit':
+        break;
+    }
+    this.#events.next(event);
+  }
+}
