@@ -11,6 +11,23 @@ export * from './predict/result.js';
 export type * from './predict/events.js';
 export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './predict/run-stats.js';
 
+// Tasks, chains and pools on the same engine (model limits shared with the operators).
+export { runTasks, type RunTasksOptions, type TaskResults } from './executor/run-tasks.js';
+export { runSequence, type RunSequenceOptions, type SequenceTask } from './executor/run-sequence.js';
+export {
+  mapChain,
+  type MapChainOptions,
+  type ChainStep,
+  type ChainItemResult,
+  type ChainItemCompleted,
+  type ChainItemFailed,
+  type StepContext,
+  type StepFunction,
+  type LlmStep,
+  type BatchStep,
+} from './executor/map-chain.js';
+export type * from './executor/task-types.js';
+
 // Options.
 export { resolveOptions, optionsSchema, RETRY_STRATEGIES, type PredictOptions, type ResolvedOptions, type RetryStrategy } from './config/options.js';
 export { DOTTED_KEYS, normalizeKeys } from './config/option-keys.js';

@@ -13,6 +13,9 @@ import { DeadlineExceeded, resolveBatch, type BatchContext } from './resolve-bat
 import { PredictError, type PredictResult } from './result.js';
 import { toResult, type Settlement, type WorkItem } from './work-item.js';
 import type { BatchEvent } from './events.js';
+import { SharedAnswers } from './shared-answers.js';
+import { LruCache } from './lru-cache.js';
+import { runCacheKey } from './cache-key.js';
 
 /** The run's event hooks, each also feeding `options.stats` when given. */
 function withStatsHooks(options: ResolvedOptions): ResolvedOptions {
@@ -48,6 +51,7 @@ export class PredictionRun<T> {
   readonly #observer: RunObserver<T>;
   readonly #abort = new AbortController();
   readonly #batchContext: BatchContext;
+  readonly #shared?: SharedAnswers;
   readonly #queue: WorkItem<T>[][] = [];
   readonly #ready = new Map<number, PredictResult<T>>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -66,11 +70,12 @@ export class PredictionRun<T> {
       if (options.signal.aborted) this.#abort.abort(options.signal.reason);
       else options.signal.addEventListener('abort', this.#onUserAbort, { once: true });
     }
+    if (options.cache) this.#shared = new SharedAnswers(options.cache === true ? new LruCache() : options.cache, runCacheKey(model.name, options));
     this.#batchContext = {
       options,
       policy: callPolicyFor(model, withStatsHooks(options)),
       breaker: options.circuitBreaker ? new CircuitBreaker(options.circuitBreaker) : undefined,
-      settle: (item, settlement) => this.#settle(item as WorkItem<T>, settlement),
+      settle: (item, settlement) => this.#settleShared(item as WorkItem<T>, settlement),
     };
   }
 
@@ -98,6 +103,7 @@ export class PredictionRun<T> {
       return undefined;
     }
     item.tokens = estimateTokens(item.text) + PER_RECORD_OVERHEAD_TOKENS;
+    if (this.#shared) item.cacheKey = this.#shared.keyOf(item.text);
     const max = this.#options.maxBatchTokens;
     if (max !== undefined && item.tokens > max) {
       this.#settle(item, { error: { code: 'too_large', message: `the record alone is ~${item.tokens} tokens, over maxBatchTokens (${max})` }, via: 'single' });
@@ -162,7 +168,8 @@ export class PredictionRun<T> {
     }
     const { signal, cleanup } = this.#batchSignal(items);
     try {
-      const report = await resolveBatch(items, batchId, this.#batchContext, signal);
+      const toSend = this.#shared ? await this.#shared.filter(items, this.#settleOne) : items;
+      const report = await resolveBatch(toSend, batchId, this.#batchContext, signal);
       this.#onBatch({
         batchId,
         records: items.length,
@@ -205,6 +212,13 @@ export class PredictionRun<T> {
       },
     };
   }
+
+  #settleShared(item: WorkItem<T>, settlement: Settlement): void {
+    if (this.#shared && item.cacheKey !== undefined) this.#shared.settled(item, settlement, this.#settleOne);
+    else this.#settle(item, settlement);
+  }
+
+  readonly #settleOne = (item: WorkItem, settlement: Settlement) => this.#settle(item as WorkItem<T>, settlement);
 
   #settle(item: WorkItem<T>, settlement: Settlement): void {
     if (this.#closed || item.done) return;

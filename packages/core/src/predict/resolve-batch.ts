@@ -52,6 +52,7 @@ interface GroupContext extends BatchContext, AskContext {
 }
 
 async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext): Promise<void> {
+  if (items.length === 0) return;
   const via: PredictVia = items.length === 1 ? 'single' : 'batch';
   if (ctx.signal.aborted) return settleAll(items, abortCode(ctx.signal), abortMessage(ctx.signal), via, ctx);
   if (!first && ctx.breaker && !ctx.breaker.allow()) {

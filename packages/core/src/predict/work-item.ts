@@ -20,6 +20,8 @@ export interface WorkItem<T = unknown> {
   /** Settled already: a second settlement is ignored, so no record is emitted twice. */
   done: boolean;
   failed: boolean;
+  /** With `cache`: the key of this record's answer. */
+  cacheKey?: string;
 }
 
 /** How a record ended: a value or an error (without `attempts`, filled from the item). */

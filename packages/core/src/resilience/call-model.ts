@@ -7,7 +7,7 @@
 import type { CompletionRequest, CompletionResponse, Model } from '../model/model.js';
 import { ModelCallError, isAbortError, isRetryable } from '../model/errors.js';
 import type { RequestEvent, RetryEvent, RateLimitEvent } from '../predict/events.js';
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep, abortReason } from './abortable-sleep.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { ModelRuntime } from './model-runtime.js';
 import { retryDelay, type RetryDelayOptions } from './retry-delays.js';
@@ -123,6 +123,8 @@ class AttemptTimeout extends Error {
 
 /** Runs `fn` with a signal that aborts on the outer signal or after `ms`. */
 async function withTimeout<T>(ms: number, outer: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  // Limits and buckets may be absent, so nothing before this may have noticed the abort.
+  if (outer.aborted) throw abortReason(outer);
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(outer.reason);
   outer.addEventListener('abort', onOuterAbort, { once: true });
