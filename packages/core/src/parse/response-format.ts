@@ -13,6 +13,8 @@ export interface AnswerReadOptions {
   valueField?: string;
   /** Separator between index and value (delimited only). */
   delimiter: string;
+  /** The provider said the answer was cut off (`finish_reason: length`): its last item may be partial. */
+  truncated?: boolean;
 }
 
 export interface ResponseFormat {

@@ -64,13 +64,14 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
   }
 
   const { response } = outcome;
+  const truncated = response.finishReason === 'length';
   const read = RESPONSE_FORMATS[options.responseFormat].read(response.text, {
     responsePath: options.responsePath,
     indexField: options.indexField,
     valueField: effectiveValueField(options),
     delimiter: options.delimiter,
+    truncated,
   });
-  const truncated = response.finishReason === 'length';
   const matched = reconcile(read.answers, records.length, options.indexBase, read.partial || truncated);
   if (records.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) {
     matched.values.set(0, read.unindexed);
