@@ -1,9 +1,15 @@
 /** The response formats `responseFormat` accepts, by name. */
+import { delimitedFormat } from './delimited-format.js';
 import { jsonFormat } from './json-format.js';
 import type { ResponseFormat } from './response-format.js';
+import { textFormat } from './text-format.js';
+import { xmlFormat } from './xml-format.js';
 
 export const RESPONSE_FORMATS = {
   json: jsonFormat,
+  xml: xmlFormat,
+  delimited: delimitedFormat,
+  text: textFormat,
 } as const satisfies Record<string, ResponseFormat>;
 
 export type ResponseFormatName = keyof typeof RESPONSE_FORMATS;
