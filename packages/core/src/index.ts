@@ -11,6 +11,19 @@ export * from './predict/result.js';
 export type * from './predict/events.js';
 export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './predict/run-stats.js';
 
+// The function family.
+export { mlEmbed, embedAll, type EmbedOptions } from './predict/ml-embed.js';
+export { mlFilter, filterAll, toVerdict, type FilterOptions } from './predict/ml-filter.js';
+export { mlComplete, completeAll, type CompleteOptions } from './predict/ml-complete.js';
+export { LruCache, type LruCacheOptions } from './predict/lru-cache.js';
+export { cacheKey, runCacheKey, type CacheKeyParts } from './predict/cache-key.js';
+export type { AnswerCache } from './predict/answer-cache.js';
+export { defineModel, getModel, modelNames } from './config/model-registry.js';
+export { readXmlAnswers, type XmlAnswerOptions } from './parse/read-xml-answers.js';
+export { readDelimitedAnswers, type DelimitedAnswerOptions } from './parse/read-delimited-answers.js';
+export { RESPONSE_FORMATS, RESPONSE_FORMAT_NAMES, type ResponseFormatName } from './parse/response-formats.js';
+export type { ResponseFormat, AnswerReadOptions } from './parse/response-format.js';
+
 // Tasks, chains and pools on the same engine (model limits shared with the operators).
 export { runTasks, type RunTasksOptions, type TaskResults } from './executor/run-tasks.js';
 export { runSequence, type RunSequenceOptions, type SequenceTask } from './executor/run-sequence.js';
@@ -53,4 +66,4 @@ export { CircuitBreaker } from './resilience/circuit-breaker.js';
 export { RateGate } from './resilience/rate-gate.js';
 export { callModel, callWithPolicy, type CallPolicy, type CallInfo, type CallOutcome } from './resilience/call-model.js';
 export { callPolicyFor } from './resilience/call-policy.js';
-export { modelRuntime } from './resilience/model-runtime.js';
+export { modelRuntime, SHARES_QUOTA_WITH } from './resilience/model-runtime.js';

@@ -44,3 +44,15 @@ describe('defineModel / getModel', () => {
     expect(() => getModel('nope')).toThrow(/getModel: no model named "nope"; defined: "merge", "run", "keep", "no-embed", "twice"/);
   });
 });
+
+describe('defineModel and quotas', () => {
+  it('shares the rate gate of the model it derives from', async () => {
+    const { defineModel, modelRuntime } = await import('@mlpredict/core');
+    const base = { name: 'quota-base', complete: async () => ({ text: '[]' }) };
+    const derived = defineModel('quota-derived', base, { batchSize: 5 });
+    expect(derived).not.toBe(base);
+    expect(modelRuntime(derived)).toBe(modelRuntime(base));
+    modelRuntime(base).gate.pause(10_000);
+    expect(modelRuntime(derived).gate.isPaused).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@
 import type { Model } from '../model/model.js';
 import { normalizeKeys } from './option-keys.js';
 import { resolveOptions, type PredictOptions } from './options.js';
+import { SHARES_QUOTA_WITH } from '../resilience/model-runtime.js';
 
 const models = new Map<string, Model>();
 
@@ -34,7 +35,8 @@ export function defineModel(name: string, model: Model, defaults: PredictOptions
   // Normalized one side at a time, so 'batch.size' below and batchSize above don't clash.
   const merged = { ...normalizeKeys({ ...model.defaults }), ...normalizeKeys(defaults as Record<string, unknown>) };
   resolveOptions({}, { defaults: merged }, `defineModel("${name}")`);
-  const defined: Model = {
+  const defined: Model & { [SHARES_QUOTA_WITH]: Model } = {
+    [SHARES_QUOTA_WITH]: model, // a 429 on either pauses both: one endpoint, one quota
     name: model.name,
     defaults: Object.freeze(merged),
     ...(model.limits && { limits: model.limits }),

@@ -29,6 +29,8 @@ export interface RecordView {
   text: string;
   /** `text` as a JSON string literal, quotes and escapes included. */
   textJson: string;
+  /** `text` with `&`, `<`, `>` escaped, for XML templates. */
+  xmlText: string;
   /** The record itself, for `{{input.field}}`. */
   input: unknown;
 }
@@ -56,6 +58,7 @@ export function renderMessages(records: ReadonlyArray<{ text: string; input: unk
     index: i + options.indexBase,
     text: r.text,
     textJson: JSON.stringify(r.text),
+    xmlText: r.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
     input: r.input,
   }));
   const view = {

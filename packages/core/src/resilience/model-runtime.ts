@@ -22,10 +22,23 @@ export interface ModelRuntime {
 const runtimes = new WeakMap<Model, ModelRuntime>();
 
 /**
+ * Set on a model derived from another (same endpoint, other defaults, e.g. by
+ * `defineModel`) so both share one quota: the gate, buckets and limiter.
+ */
+export const SHARES_QUOTA_WITH = Symbol.for('mlpredict.sharesQuotaWith');
+
+function quotaOwner(model: Model): Model {
+  let owner = model;
+  for (let next = (owner as { [SHARES_QUOTA_WITH]?: Model })[SHARES_QUOTA_WITH]; next; next = (owner as { [SHARES_QUOTA_WITH]?: Model })[SHARES_QUOTA_WITH]) owner = next;
+  return owner;
+}
+
+/**
  * @example
  * const { gate } = modelRuntime(model); gate.pause(1000); // every pipeline on `model` waits
  */
-export function modelRuntime(model: Model): ModelRuntime {
+export function modelRuntime(derived: Model): ModelRuntime {
+  const model = quotaOwner(derived);
   let runtime = runtimes.get(model);
   if (!runtime) {
     const max = model.limits?.maxConcurrency;
@@ -37,7 +50,7 @@ export function modelRuntime(model: Model): ModelRuntime {
 
 /** The shared bucket for a per-minute limit on this model (model limits and call options alike). */
 export function sharedBucket(model: Model, kind: 'rpm' | 'tpm', perMinute: number): TokenBucket {
-  const runtime = modelRuntime(model);
+  const runtime = modelRuntime(model); // follows SHARES_QUOTA_WITH
   const key = `${kind}:${perMinute}`;
   let bucket = runtime.buckets.get(key);
   if (!bucket) {
