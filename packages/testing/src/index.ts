@@ -1,1 +1,27 @@
-export {};
+/**
+ * @mlpredict/testing — what mlpredict is tested and demoed against: an
+ * OpenAI-compatible simulator server, fake models, and the deterministic
+ * sentiment rule both answer with.
+ */
+// The simulator.
+export { startSimulator, type Simulator } from './simulator/server.js';
+export type { SimulatorOptions, SimulatorSettings } from './simulator/options.js';
+export type { SimulatorStats } from './simulator/stats.js';
+export type { RateLimit } from './simulator/rate-window.js';
+export { FAULT_NAMES, type FaultRates, type FaultName } from './simulator/faults.js';
+export { embeddingFor } from './simulator/embeddings.js';
+export { formatResetDuration } from './simulator/reset-duration.js';
+
+// Fake models.
+export { ruleModel, type FakeModelOptions, type RecordingModel } from './fakes/rule-model.js';
+export { scriptedModel, type ScriptStep, type ScriptedModel, type ScriptedModelOptions } from './fakes/scripted-model.js';
+export { echoModel } from './fakes/echo-model.js';
+
+// How both understand and answer prompts.
+export { sentimentOf, type Sentiment } from './sentiment.js';
+export { DEFECT_NAMES, differentValue, type DefectName, type DefectRates } from './answer-defects.js';
+export { readBatchPrompt, userMessageOf, type BatchPrompt, type PromptRecord, type AnswerLayout } from './prompt-reading.js';
+export { writeAnswer, type AnswerItem, type AnswerShape } from './answer-writing.js';
+export { answerChat, type Labeler, type ChatAnswer } from './chat-answering.js';
+export { estimateTokens } from './token-estimate.js';
+export { SeededRandom } from './seeded-random.js';

@@ -1,0 +1,119 @@
+/** `mlpredict-sim`: its flags, and the built command over real HTTP. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { parseSimArgs } from '../cli/sim-args';
+import { batchPrompt, clientFor } from './support/batch-prompts';
+
+const root = join(__dirname, '..', '..', '..', '..');
+const cli = join(root, 'packages', 'testing', 'dist', 'cli.js');
+
+describe('parseSimArgs', () => {
+  it('maps every flag to its simulator option', () => {
+    expect(
+      parseSimArgs([
+        '--port', '8787', '--host', '0.0.0.0', '--latency', '50-200', '--seed', '7',
+        '--defect', 'fence=0.1', '--defect', 'missing=1', '--fault', 'hang=0.02', '--slow-ms', '300',
+        '--rate-limit-requests', '5', '--rate-limit-tokens', '9000', '--window-ms', '1000',
+        '--max-in-flight', '8', '--max-embedding-inputs', '16', '--model', 'gpt-sim', '--api-key', 'k', '--stats-every', '500',
+      ]),
+    ).toEqual({
+      kind: 'run',
+      statsEveryMs: 500,
+      options: {
+        port: 8787,
+        host: '0.0.0.0',
+        latencyMs: [50, 200],
+        seed: 7,
+        defects: { fence: 0.1, missing: 1 },
+        faults: { hang: 0.02, slowMs: 300 },
+        rateLimit: { requests: 5, tokens: 9000, windowMs: 1000 },
+        maxInFlight: 8,
+        maxEmbeddingInputs: 16,
+        model: 'gpt-sim',
+        apiKey: 'k',
+      },
+    });
+    expect(parseSimArgs(['--latency', '100'])).toEqual({ kind: 'run', options: { latencyMs: 100 } });
+    expect(parseSimArgs(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['--bogus'], "unknown option '--bogus'"],
+    [['--port', 'abc'], "--port expects an integer ≥ 0, got 'abc'"],
+    [['--latency', 'soon'], '--latency expects ms or min-max'],
+    [['--defect', 'fences=1'], "--defect: unknown defect 'fences'"],
+    [['--defect', 'fence=2'], "--defect expects name=rate with rate from 0 to 1, got 'fence=2'"],
+    [['--fault', 'hang'], '--fault expects name=rate'],
+    [['--window-ms', '1000'], '--window-ms needs --rate-limit-requests or --rate-limit-tokens'],
+    [['--max-in-flight', '0'], '--max-in-flight expects an integer ≥ 1'],
+  ])('%j is an error naming the flag', (argv, message) => {
+    const command = parseSimArgs(argv);
+    expect(command.kind).toBe('error');
+    expect(command.kind === 'error' && command.message).toContain(message);
+  });
+});
+
+describe('the built mlpredict-sim', () => {
+  let child: ChildProcess | undefined;
+  beforeAll(() => {
+    // Compile this package only (core's build output is only read for types), so dist/cli.js is current.
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'packages', 'testing', 'tsconfig.json')], { stdio: 'pipe' });
+  }, 120_000);
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    child = undefined;
+  });
+
+  const run = (args: string[]) => {
+    const proc = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (chunk) => (stdout += chunk));
+    proc.stderr!.on('data', (chunk) => (stderr += chunk));
+    const firstLine = new Promise<string>((resolve, reject) => {
+      proc.stdout!.on('data', () => stdout.includes('\n') && resolve(stdout.split('\n')[0]!));
+      proc.once('exit', (code) => reject(new Error(`exited ${code} before printing a URL: ${stderr}`)));
+    });
+    // 'close', not 'exit': by then stdout and stderr are fully read.
+    const exit = once(proc, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+    return { proc, firstLine, exit };
+  };
+
+  it('prints its URL, serves the options it was given, and stops cleanly on SIGTERM', async () => {
+    const sim = run(['--port', '0', '--latency', '5', '--defect', 'fence=1', '--rate-limit-requests', '1', '--window-ms', '60000']);
+    child = sim.proc;
+    const url = await sim.firstLine;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const client = clientFor(url);
+    const reply = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: batchPrompt(['Great phone']) }] });
+    expect(reply.choices[0]!.message.content).toBe('```json\n[{"index":1,"sentiment":"positive"}]\n```');
+    const limited = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    sim.proc.kill('SIGTERM');
+    const { code, stderr } = await sim.exit;
+    expect(code).toBe(0);
+    expect(stderr).toContain('stopped after 2 requests');
+  });
+
+  it('exits 2 naming a bad flag', async () => {
+    const sim = run(['--latency', '10', '--bogus']);
+    child = sim.proc;
+    sim.firstLine.catch(() => undefined);
+    const { code, stderr, stdout } = await sim.exit;
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--bogus'");
+    expect(stdout).toBe('');
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const sim = run(['--help']);
+    child = sim.proc;
+    sim.firstLine.catch(() => undefined);
+    const { code, stdout } = await sim.exit;
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: mlpredict-sim [options]');
+    expect(stdout).toContain('--rate-limit-requests');
+  });
+});
