@@ -1,4 +1,4 @@
-import { retryDelays, retryDelay, TokenBucket, RateGate, CircuitBreaker, ConcurrencyLimiter, retryAfterMs } from '@mlpredict/core';
+import { retryDelays, retryDelay, TokenBucket, RateGate, CircuitBreaker, ConcurrencyLimiter, retryAfterMs, callModel, callPolicyFor, resolveOptions, ModelCallError } from '@mlpredict/core';
 import { abortableSleep } from '../resilience/abortable-sleep';
 
 describe('retry strategies', () => {
@@ -141,5 +141,62 @@ describe('ConcurrencyLimiter', () => {
     await expect(waiting).rejects.toThrow('stop');
     release();
     expect(limiter.active).toBe(0);
+  });
+});
+
+describe('the retry owner on fake timers', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** Runs a model that fails `failures` times with `error`, and returns when each attempt was sent. */
+  async function attemptTimes(strategy: 'fixed' | 'linear' | 'exponential', error: ModelCallError, failures = 4) {
+    const start = Date.now();
+    const times: number[] = [];
+    const model = {
+      name: `retry-${strategy}-${Math.random()}`,
+      async complete() {
+        times.push(Date.now() - start);
+        if (times.length <= failures) throw error;
+        return { text: 'ok' };
+      },
+    };
+    const options = resolveOptions({ maxRetries: 5, retry: { strategy, baseDelayMs: 100, maxDelayMs: 1000 } });
+    const pending = callModel({ messages: [] }, callPolicyFor(model, options), { batchId: 0, records: 1, tokens: 0, signal: new AbortController().signal });
+    await jest.advanceTimersByTimeAsync(10_000);
+    const outcome = await pending;
+    return { times, outcome };
+  }
+
+  const serverError = new ModelCallError('boom', { kind: 'http', status: 500 });
+
+  it('fixed waits the base delay between attempts', async () => {
+    const { times, outcome } = await attemptTimes('fixed', serverError);
+    expect(times).toEqual([0, 100, 200, 300, 400]);
+    expect(outcome).toMatchObject({ ok: true, attempts: 5 });
+  });
+
+  it('linear grows by the base delay', async () => {
+    expect((await attemptTimes('linear', serverError)).times).toEqual([0, 100, 300, 600, 1000]);
+  });
+
+  it('exponential doubles up to the cap', async () => {
+    expect((await attemptTimes('exponential', serverError)).times).toEqual([0, 100, 300, 700, 1500]);
+  });
+
+  it("a 429's retry-after-ms replaces the backoff, for every worker on the model", async () => {
+    const limited = new ModelCallError('slow down', { kind: 'rate_limited', status: 429, retryAfterMs: 750 });
+    expect((await attemptTimes('fixed', limited, 2)).times).toEqual([0, 750, 1500]);
+  });
+
+  it('gives up after maxRetries with the last error', async () => {
+    const { times, outcome } = await attemptTimes('fixed', serverError, 99);
+    expect(times).toHaveLength(6);
+    expect(outcome).toMatchObject({ ok: false, attempts: 6, error: { status: 500 } });
+  });
+
+  it('does not retry a 400', async () => {
+    const { times, outcome } = await attemptTimes('fixed', new ModelCallError('bad', { kind: 'http', status: 400 }));
+    expect(times).toEqual([0]);
+    expect(outcome).toMatchObject({ ok: false, attempts: 1 });
   });
 });
