@@ -57,7 +57,7 @@ export { DEFAULT_JSON_TEMPLATE, DEFAULT_SYSTEM_PROMPT, DEFAULT_VALUE_FIELD } fro
 export { recordText } from './prompt/record-text.js';
 export { estimateTokens } from './batching/estimate-tokens.js';
 export { batchRecords, type BatchRecordsOptions } from './batching/batch-records.js';
-export { extractJson, type ExtractedJson } from './parse/extract-json.js';
+export { extractJson, balancedEnd, type ExtractedJson } from './parse/extract-json.js';
 export { readJsonAnswers, type JsonAnswerOptions, type RawAnswer } from './parse/read-json-answers.js';
 export { retryDelay, retryDelays, type RetryDelayOptions } from './resilience/retry-delays.js';
 export { TokenBucket } from './resilience/token-bucket.js';

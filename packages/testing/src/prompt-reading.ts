@@ -3,6 +3,7 @@
  * indices, and which answer shape it asks for. The simulator and the fake models
  * both answer through this, so they understand prompts identically.
  */
+import { balancedEnd } from '@mlpredict/core';
 
 /** One record as the prompt shows it. */
 export interface PromptRecord {
@@ -231,20 +232,3 @@ function readRecordsJson(prompt: string): { records: PromptRecord[]; start: numb
   return undefined;
 }
 
-function balancedEnd(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
-}

@@ -93,7 +93,7 @@ export class TaskEngine {
     let setup = this.#setups.get(model);
     if (!setup) {
       const resolved = resolveOptions(this.#callOptions, model, this.caller);
-      setup = { resolved, policy: callPolicyFor(model, withStats(resolved)) };
+      setup = { resolved, policy: callPolicyFor(model, resolved) };
       this.#setups.set(model, setup);
     }
     return setup;
@@ -265,17 +265,6 @@ export class TaskEngine {
   };
 }
 
-/** The request hooks, each also feeding `stats` when given (as the operators do). */
-function withStats(options: ResolvedOptions): ResolvedOptions {
-  const { stats } = options;
-  if (!stats) return options;
-  return {
-    ...options,
-    onRequest: (e) => (stats.record({ type: 'request', ...e }), options.onRequest?.(e)),
-    onRetry: (e) => (stats.record({ type: 'retry', ...e }), options.onRetry?.(e)),
-    onRateLimit: (e) => (stats.record({ type: 'rate_limit', ...e }), options.onRateLimit?.(e)),
-  };
-}
 
 /** The policy with a task's own retries and timeout over the run's. */
 function withTaskOverrides(policy: CallPolicy, task: LlmTask<unknown>): CallPolicy {

@@ -48,8 +48,14 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-/** The end (exclusive) of the balanced JSON object/array starting at `start`, or -1. */
-function balancedEnd(text: string, start: number): number {
+/**
+ * The end (exclusive) of the balanced JSON object/array starting at `start`, or -1
+ * when it is never closed; brackets inside strings don't count.
+ *
+ * @example
+ * balancedEnd('x [1, "]", [2]] y', 2) // → 15
+ */
+export function balancedEnd(text: string, start: number): number {
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i++) {

@@ -3,9 +3,9 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Model } from '../model/model.js';
-import { resolveOptions, type PredictOptions } from '../config/options.js';
+import { resolveOptions, type PredictOptions, type ResolvedOptions } from '../config/options.js';
 import { batchRecords } from '../batching/batch-records.js';
-import { PredictionRun } from './prediction-run.js';
+import { PredictionRun, type RunParts } from './prediction-run.js';
 import type { PredictResult } from './result.js';
 import type { WorkItem } from './work-item.js';
 
@@ -35,14 +35,26 @@ import type { WorkItem } from './work-item.js';
  * @see predictAll, predictIterable
  */
 export function mlPredict<T, V = unknown>(model: Model, options: PredictOptions = {}): OperatorFunction<T, PredictResult<T, V>> {
-  const resolved = resolveOptions(options, model, 'mlPredict');
+  return predictOperator<T, V>(model, resolveOptions(options, model, 'mlPredict'));
+}
+
+/**
+ * The operator around a {@link PredictionRun}: admit each input, batch, run,
+ * tear everything down on unsubscribe. Shared by every operator of the family.
+ */
+export function predictOperator<T, V>(model: Model, resolved: ResolvedOptions, parts?: RunParts): OperatorFunction<T, PredictResult<T, V>> {
   return (source) =>
     new Observable<PredictResult<T, V>>((subscriber) => {
-      const run = new PredictionRun<T>(model, resolved, {
-        next: (result) => subscriber.next(result as PredictResult<T, V>),
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+      const run = new PredictionRun<T>(
+        model,
+        resolved,
+        {
+          next: (result) => subscriber.next(result as PredictResult<T, V>),
+          error: (error) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        },
+        parts,
+      );
       const admitted = new Observable<WorkItem<T>>((inner) =>
         source.subscribe({
           next: (input) => {

@@ -7,9 +7,10 @@ import type { Model } from '../model/model.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from '../batching/estimate-tokens.js';
 import { recordText } from '../prompt/record-text.js';
-import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { callPolicyFor } from '../resilience/call-policy.js';
-import { DeadlineExceeded, resolveBatch, type BatchContext } from './resolve-batch.js';
+import { chatResolver, type BatchResolver } from './resolve-batch.js';
+import { DeadlineExceeded } from './settle-failure.js';
+import type { CallPolicy } from '../resilience/call-model.js';
 import { PredictError, type PredictResult } from './result.js';
 import { toResult, type Settlement, type WorkItem } from './work-item.js';
 import type { BatchEvent } from './events.js';
@@ -17,17 +18,6 @@ import { SharedAnswers } from './shared-answers.js';
 import { LruCache } from './lru-cache.js';
 import { runCacheKey } from './cache-key.js';
 
-/** The run's event hooks, each also feeding `options.stats` when given. */
-function withStatsHooks(options: ResolvedOptions): ResolvedOptions {
-  const { stats } = options;
-  if (!stats) return options;
-  return {
-    ...options,
-    onRequest: (e) => (stats.record({ type: 'request', ...e }), options.onRequest?.(e)),
-    onRetry: (e) => (stats.record({ type: 'retry', ...e }), options.onRetry?.(e)),
-    onRateLimit: (e) => (stats.record({ type: 'rate_limit', ...e }), options.onRateLimit?.(e)),
-  };
-}
 
 export interface RunObserver<T> {
   next(result: PredictResult<T>): void;
@@ -46,11 +36,20 @@ export function maxRecordsInFlight(options: Pick<ResolvedOptions, 'concurrency' 
   return options.concurrency * options.batchSize + options.reorderWindow;
 }
 
+/** What differs between kinds of run (chat, embeddings); the rest is shared. */
+export interface RunParts {
+  /** Builds the batch resolver from the run's call policy; chat by default. */
+  resolver?: (policy: CallPolicy) => BatchResolver;
+  /** Throws, with a message for `bad_input`, for a text this kind of run can't send. */
+  checkText?: (text: string) => void;
+}
+
 export class PredictionRun<T> {
   readonly #options: ResolvedOptions;
   readonly #observer: RunObserver<T>;
   readonly #abort = new AbortController();
-  readonly #batchContext: BatchContext;
+  readonly #resolve: BatchResolver;
+  readonly #checkText?: (text: string) => void;
   readonly #shared?: SharedAnswers;
   readonly #queue: WorkItem<T>[][] = [];
   readonly #ready = new Map<number, PredictResult<T>>();
@@ -63,7 +62,7 @@ export class PredictionRun<T> {
   #sourceDone = false;
   #closed = false;
 
-  constructor(model: Model, options: ResolvedOptions, observer: RunObserver<T>) {
+  constructor(model: Model, options: ResolvedOptions, observer: RunObserver<T>, parts: RunParts = {}) {
     this.#options = options;
     this.#observer = observer;
     if (options.signal) {
@@ -71,12 +70,9 @@ export class PredictionRun<T> {
       else options.signal.addEventListener('abort', this.#onUserAbort, { once: true });
     }
     if (options.cache) this.#shared = new SharedAnswers(options.cache === true ? new LruCache() : options.cache, runCacheKey(model.name, options));
-    this.#batchContext = {
-      options,
-      policy: callPolicyFor(model, withStatsHooks(options)),
-      breaker: options.circuitBreaker ? new CircuitBreaker(options.circuitBreaker) : undefined,
-      settle: (item, settlement) => this.#settleShared(item as WorkItem<T>, settlement),
-    };
+    const policy = callPolicyFor(model, options);
+    this.#resolve = (parts.resolver ?? ((p) => chatResolver(options, p)))(policy);
+    this.#checkText = parts.checkText;
   }
 
   readonly #onBatch = (event: BatchEvent) => {
@@ -98,6 +94,7 @@ export class PredictionRun<T> {
     const item: WorkItem<T> = { seq, input, text: '', tokens: 0, batchId: -1, attempts: 0, repairs: 0, retriedAlone: false, startedAt: Date.now(), done: false, failed: false };
     try {
       item.text = recordText(input, this.#options);
+      this.#checkText?.(item.text);
     } catch (error) {
       this.#settle(item, { error: { code: 'bad_input', message: error instanceof Error ? error.message : String(error) }, via: 'single' });
       return undefined;
@@ -169,7 +166,7 @@ export class PredictionRun<T> {
     const { signal, cleanup } = this.#batchSignal(items);
     try {
       const toSend = this.#shared ? await this.#shared.filter(items, this.#settleOne) : items;
-      const report = await resolveBatch(toSend, batchId, this.#batchContext, signal);
+      const report = await this.#resolve(toSend, batchId, signal, this.#settleShared);
       this.#onBatch({
         batchId,
         records: items.length,
@@ -213,10 +210,10 @@ export class PredictionRun<T> {
     };
   }
 
-  #settleShared(item: WorkItem<T>, settlement: Settlement): void {
+  readonly #settleShared = (item: WorkItem, settlement: Settlement): void => {
     if (this.#shared && item.cacheKey !== undefined) this.#shared.settled(item, settlement, this.#settleOne);
-    else this.#settle(item, settlement);
-  }
+    else this.#settle(item as WorkItem<T>, settlement);
+  };
 
   readonly #settleOne = (item: WorkItem, settlement: Settlement) => this.#settle(item as WorkItem<T>, settlement);
 

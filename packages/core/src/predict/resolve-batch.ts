@@ -7,22 +7,24 @@
  * settled exactly once.
  */
 import type { ModelCallError } from '../model/errors.js';
+import { settleAborted, settleAll, settleCallFailure, viaOf, type Settle } from './settle-failure.js';
 import type { ResolvedOptions } from '../config/options.js';
 import type { CallPolicy } from '../resilience/call-model.js';
-import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
+import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { askOnce, type AskContext } from './ask-once.js';
 import { askWithVotes } from './ask-with-votes.js';
 import { checkValue } from './check-value.js';
-import type { PredictErrorCode, PredictVia } from './result.js';
-import type { Settlement, WorkItem } from './work-item.js';
+import type { PredictErrorCode } from './result.js';
+import type { WorkItem } from './work-item.js';
 
 export interface BatchContext {
   options: ResolvedOptions;
   policy: CallPolicy;
   breaker?: CircuitBreaker;
-  settle(item: WorkItem, settlement: Settlement): void;
+  settle: Settle;
 }
 
+/** What one batch cost, for `onBatch` and stats. */
 export interface BatchReport {
   requests: number;
   warnings: string[];
@@ -30,9 +32,18 @@ export interface BatchReport {
   completionTokens: number;
 }
 
-/** Thrown into a batch's signal when a record's `deadlineMs` passes. */
-export class DeadlineExceeded extends Error {
-  override readonly name = 'DeadlineExceeded';
+/** Settles every record of a batch, one way or another; never throws. */
+export type BatchResolver = (items: WorkItem[], batchId: number, signal: AbortSignal, settle: Settle) => Promise<BatchReport>;
+
+/**
+ * The resolver for chat models: everything this file does, with one breaker per run.
+ *
+ * @example
+ * const resolve = chatResolver(resolvedOptions, callPolicyFor(model, resolvedOptions));
+ */
+export function chatResolver(options: ResolvedOptions, policy: CallPolicy): BatchResolver {
+  const breaker = options.circuitBreaker ? new CircuitBreaker(options.circuitBreaker) : undefined;
+  return (items, batchId, signal, settle) => resolveBatch(items, batchId, { options, policy, breaker, settle }, signal);
 }
 
 /**
@@ -53,10 +64,10 @@ interface GroupContext extends BatchContext, AskContext {
 
 async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext): Promise<void> {
   if (items.length === 0) return;
-  const via: PredictVia = items.length === 1 ? 'single' : 'batch';
-  if (ctx.signal.aborted) return settleAll(items, abortCode(ctx.signal), abortMessage(ctx.signal), via, ctx);
+  const via = viaOf(items);
+  if (ctx.signal.aborted) return settleAborted(items, ctx.signal, ctx.settle);
   if (!first && ctx.breaker && !ctx.breaker.allow()) {
-    return settleAll(items, 'circuit_open', 'fallback refused: batch answers kept failing, so the circuit breaker is open', via, ctx);
+    return settleAll(items, 'circuit_open', 'fallback refused: batch answers kept failing, so the circuit breaker is open', ctx.settle);
   }
 
   const outcome = ctx.options.votes > 1 && items.length > 1 ? await askWithVotes(items, ctx) : await askOnce(items, ctx);
@@ -88,7 +99,7 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   const why = outcome.unreadable
     ? `the model's answer could not be read${outcome.truncated ? ' (cut off: finish_reason length)' : ''}`
     : 'the model left this record out of its answer';
-  if (ctx.options.fallback === 'none') return settleAll(missing, code, why, via, ctx);
+  if (ctx.options.fallback === 'none') return settleAll(missing, code, why, ctx.settle);
 
   if (missing.length < items.length) return resolveGroup(missing, false, ctx);
   if (items.length > 1) return resolveHalves(items, ctx);
@@ -97,7 +108,7 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
     only.retriedAlone = true;
     return resolveGroup(items, false, ctx);
   }
-  return settleAll(items, code, `${why}, even alone`, via, ctx);
+  return settleAll(items, code, `${why}, even alone`, ctx.settle);
 }
 
 async function resolveHalves(items: WorkItem[], ctx: GroupContext): Promise<void> {
@@ -107,30 +118,8 @@ async function resolveHalves(items: WorkItem[], ctx: GroupContext): Promise<void
 }
 
 async function onCallFailed(items: WorkItem[], error: ModelCallError, ctx: GroupContext): Promise<void> {
-  const via: PredictVia = items.length === 1 ? 'single' : 'batch';
-  if (error.kind === 'context_length') {
-    if (items.length > 1) {
-      for (const item of items) item.repairs++;
-      return resolveHalves(items, ctx);
-    }
-    return settleAll(items, 'too_large', `the record alone does not fit the model's context window: ${error.message}`, via, ctx);
-  }
-  if (error.kind === 'aborted') return settleAll(items, abortCode(ctx.signal), abortMessage(ctx.signal), via, ctx);
-  const code: PredictErrorCode = error.kind === 'rate_limited' ? 'rate_limited' : error.kind === 'timeout' ? 'timeout' : 'http';
-  const status = error.status === undefined ? '' : `HTTP ${error.status}: `;
-  for (const item of items) {
-    ctx.settle(item, { error: { code, message: `${status}${error.message}`, ...(error.status !== undefined && { status: error.status }) }, via });
-  }
-}
-
-function settleAll(items: WorkItem[], code: PredictErrorCode, message: string, via: PredictVia, ctx: BatchContext): void {
-  for (const item of items) ctx.settle(item, { error: { code, message }, via });
-}
-
-function abortCode(signal: AbortSignal): PredictErrorCode {
-  return signal.reason instanceof DeadlineExceeded ? 'timeout' : 'aborted';
-}
-
-function abortMessage(signal: AbortSignal): string {
-  return signal.reason instanceof DeadlineExceeded ? signal.reason.message : 'the run was cancelled before this record was answered';
+  if (error.kind !== 'context_length') return settleCallFailure(items, error, ctx.signal, ctx.settle);
+  if (items.length === 1) return settleAll(items, 'too_large', `the record alone does not fit the model's context window: ${error.message}`, ctx.settle);
+  for (const item of items) item.repairs++;
+  return resolveHalves(items, ctx);
 }

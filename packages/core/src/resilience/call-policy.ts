@@ -22,6 +22,7 @@ export type CallPolicyOptions = Pick<
   | 'onRequest'
   | 'onRetry'
   | 'onRateLimit'
+  | 'stats'
 >;
 
 /**
@@ -30,6 +31,7 @@ export type CallPolicyOptions = Pick<
  * const outcome = await callModel({ messages }, policy, { batchId: 0, records: 1, tokens: 50, signal });
  */
 export function callPolicyFor(model: Model, options: CallPolicyOptions): CallPolicy {
+  const { stats } = options;
   const rpm = options.requestsPerMinute ?? model.limits?.requestsPerMinute;
   const tpm = options.tokensPerMinute ?? model.limits?.tokensPerMinute;
   return {
@@ -41,8 +43,9 @@ export function callPolicyFor(model: Model, options: CallPolicyOptions): CallPol
     requestsBucket: rpm ? sharedBucket(model, 'rpm', rpm) : undefined,
     tokensBucket: tpm ? sharedBucket(model, 'tpm', tpm) : undefined,
     adaptive: options.adaptiveConcurrency ? new ConcurrencyLimiter(options.concurrency) : undefined,
-    onRequest: options.onRequest,
-    onRetry: options.onRetry,
-    onRateLimit: options.onRateLimit,
+    // Each hook also feeds `stats`, when given.
+    onRequest: stats ? (e) => (stats.record({ type: 'request', ...e }), options.onRequest?.(e)) : options.onRequest,
+    onRetry: stats ? (e) => (stats.record({ type: 'retry', ...e }), options.onRetry?.(e)) : options.onRetry,
+    onRateLimit: stats ? (e) => (stats.record({ type: 'rate_limit', ...e }), options.onRateLimit?.(e)) : options.onRateLimit,
   };
 }
