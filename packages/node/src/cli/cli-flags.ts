@@ -1,0 +1,126 @@
+/**
+ * The CLI's flags. The operator options come from the core's zod schema, kebab
+ * cased, so a new option appears here by itself; options that only code can give
+ * (callbacks, schedulers, zod schemas) are left to the library.
+ */
+import { optionsSchema } from '@mlpredict/core';
+import { OPTION_DESCRIPTIONS } from './option-descriptions.js';
+
+/**
+ * How a flag's value is read: `text` as given (numbers and enums too: the core's
+ * validation converts and checks them, with its messages), `switch` without a
+ * value (`--x` / `--no-x`), `json` parsed as JSON.
+ */
+export type FlagKind = 'text' | 'switch' | 'json';
+
+export interface FlagSpec {
+  /** Kebab-case name, without the dashes. */
+  name: string;
+  kind: FlagKind;
+  /** The operator option this flag sets, for option flags. */
+  option?: string;
+  /** What the help shows as the value: `N`, `TEXT`, `json|xml|…`, `FILE`. */
+  placeholder?: string;
+  default?: unknown;
+  description: string;
+  short?: string;
+  /** Listed under this heading in --help. */
+  group: 'input and output' | 'model' | 'options' | 'run';
+}
+
+/** `batchTimeoutMs` → `batch-timeout-ms`. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+interface ZodDefLike {
+  type: string;
+  innerType?: ZodLike;
+  out?: ZodLike;
+  defaultValue?: unknown;
+  entries?: Record<string, string>;
+  options?: ZodLike[];
+}
+interface ZodLike {
+  _zod: { def: ZodDefLike };
+}
+
+interface OptionShape {
+  type: string;
+  default?: unknown;
+  values?: string[];
+  unionOf?: string[];
+}
+
+/** Peels defaults, optionals and the string-to-number preprocessing off a schema. */
+function describeSchema(schema: ZodLike, shape: Partial<OptionShape> = {}): OptionShape {
+  const def = schema._zod.def;
+  if (def.type === 'default') return describeSchema(def.innerType!, { ...shape, default: def.defaultValue });
+  if (def.type === 'optional') return describeSchema(def.innerType!, shape);
+  if (def.type === 'pipe') return describeSchema(def.out!, shape);
+  return {
+    ...shape,
+    type: def.type,
+    values: def.type === 'enum' ? Object.values(def.entries ?? {}) : undefined,
+    unionOf: def.type === 'union' ? def.options!.map((o) => describeSchema(o).type) : undefined,
+  };
+}
+
+function optionFlag(option: string, shape: OptionShape): FlagSpec | undefined {
+  const base = { name: kebabCase(option), option, default: shape.default, description: OPTION_DESCRIPTIONS[option] ?? '', group: 'options' as const };
+  switch (shape.type) {
+    case 'number':
+      return { ...base, kind: 'text', placeholder: 'N' };
+    case 'string':
+      return { ...base, kind: 'text', placeholder: 'TEXT' };
+    case 'enum':
+      return { ...base, kind: 'text', placeholder: shape.values!.join('|') };
+    case 'boolean':
+      return { ...base, kind: 'switch' };
+    case 'record':
+    case 'object':
+      return { ...base, kind: 'json', placeholder: 'JSON' };
+    case 'union':
+      // `cache` (a switch or a cache object) is a switch here; `circuitBreaker` (false or an object) is JSON.
+      if (shape.unionOf!.includes('boolean')) return { ...base, kind: 'switch' };
+      return { ...base, kind: 'json', placeholder: 'JSON' };
+    default:
+      // Callbacks, schedulers, AbortSignals, zod schemas: only code can pass them.
+      return undefined;
+  }
+}
+
+/** The flags derived from the core's option schema, in its order. */
+export function optionFlags(): FlagSpec[] {
+  const shapeOf = optionsSchema.shape as unknown as Record<string, ZodLike>;
+  const flags: FlagSpec[] = [];
+  for (const [option, schema] of Object.entries(shapeOf)) {
+    const shape = describeSchema(schema);
+    const flag = optionFlag(option, shape);
+    if (flag) flags.push(flag);
+  }
+  return flags;
+}
+
+/** Flags that belong to the CLI, not to the operator. */
+const CLI_FLAGS: FlagSpec[] = [
+  { name: 'input', short: 'i', kind: 'text', placeholder: 'FILE', description: 'read records from FILE (default: stdin)', group: 'input and output' },
+  { name: 'output', short: 'o', kind: 'text', placeholder: 'FILE', description: 'write JSONL results to FILE (default: stdout)', group: 'input and output' },
+  { name: 'format', kind: 'text', placeholder: 'jsonl|csv', description: 'input format (default: by extension, .csv → csv, else jsonl)', group: 'input and output' },
+  { name: 'field', kind: 'text', option: 'textField', placeholder: 'NAME', description: 'which field of each record is its text (→ textField)', group: 'input and output' },
+  { name: 'model', kind: 'text', placeholder: 'ID', default: 'gpt-4o-mini', description: 'the model id or deployment name', group: 'model' },
+  { name: 'base-url', kind: 'text', placeholder: 'URL', description: 'an OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, then OpenAI)', group: 'model' },
+  { name: 'api-key', kind: 'text', placeholder: 'KEY', description: 'the API key (prefer $OPENAI_API_KEY: flags show up in ps and shell history)', group: 'model' },
+  { name: 'config', kind: 'text', placeholder: 'FILE', description: 'a JSON file of options (camelCase or dotted keys, plus "model", "baseURL"); flags override it', group: 'run' },
+  { name: 'template-file', kind: 'text', placeholder: 'FILE', description: 'read --prompt-template from FILE', group: 'run' },
+  { name: 'dry-run', kind: 'switch', default: false, description: 'print the first batch\'s prompt and a token estimate; send nothing', group: 'run' },
+  { name: 'fail-on-error', kind: 'switch', default: false, description: 'exit 1 if any row has an error', group: 'run' },
+  { name: 'progress', kind: 'switch', default: true, description: 'progress on stderr: a bar on a terminal, else a line every few seconds (--no-progress: none)', group: 'run' },
+  { name: 'help', short: 'h', kind: 'switch', description: 'show this help', group: 'run' },
+];
+
+/** Every flag the CLI accepts: its own, then the operator options. */
+export function allFlags(): FlagSpec[] {
+  const own = new Set(CLI_FLAGS.map((f) => f.name));
+  return [...CLI_FLAGS, ...optionFlags().filter((f) => !own.has(f.name))];
+}

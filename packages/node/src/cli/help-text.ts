@@ -1,0 +1,58 @@
+/** `mlpredict --help`: every flag with its value, default and meaning, from the flag table. */
+import type { FlagSpec } from './cli-flags.js';
+
+const GROUPS: ReadonlyArray<[FlagSpec['group'], string]> = [
+  ['input and output', 'Input and output'],
+  ['model', 'Model'],
+  ['options', 'Prediction options (the library\'s options, kebab-cased; see @mlpredict/core)'],
+  ['run', 'Run'],
+];
+
+function showDefault(value: unknown): string {
+  return value === undefined ? '' : ` (default: ${JSON.stringify(value)})`;
+}
+
+function usageOf(flag: FlagSpec): string {
+  const names = `${flag.short ? `-${flag.short}, ` : ''}--${flag.name}`;
+  // A switch that is on by default is worth showing with its off form.
+  if (flag.kind === 'switch') return flag.default === true ? `${names}, --no-${flag.name}` : names;
+  return `${names} ${flag.placeholder ?? 'VALUE'}`;
+}
+
+/**
+ * @example
+ * helpText(allFlags()) // → 'Usage: mlpredict [--input FILE] [--output FILE] [flags]\n…'
+ */
+export function helpText(flags: readonly FlagSpec[]): string {
+  const lines = [
+    'Usage: mlpredict [--input FILE] [--output FILE] [flags]',
+    '',
+    'Runs an LLM over every record of a JSONL or CSV file (or stdin), many records per',
+    'request, and writes one JSON line per record, in input order:',
+    '  {"input":…,"value":…}  or  {"input":…,"error":{"code":…,"message":…,"attempts":…}}',
+    'An unreadable line becomes an error row with code "bad_input"; the run goes on.',
+    '',
+    'Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (flags override them).',
+    'Exit status: 0 when the run completed (error rows included), 1 with --fail-on-error',
+    'if any row has an error or when the run failed, 2 for a usage error.',
+  ];
+  // Long usages (an enum's values) take a line of their own rather than widening every row.
+  const width = 32;
+  for (const [group, title] of GROUPS) {
+    lines.push('', `${title}:`);
+    for (const flag of flags.filter((f) => f.group === group)) {
+      const usage = usageOf(flag);
+      const text = `${flag.description}${showDefault(flag.default)}`;
+      if (usage.length < width) lines.push(`  ${usage.padEnd(width)}${text}`);
+      else lines.push(`  ${usage}`, `  ${''.padEnd(width)}${text}`);
+    }
+  }
+  lines.push(
+    '',
+    'Examples:',
+    '  mlpredict -i reviews.jsonl -o sentiments.jsonl --field review --value-field sentiment \\',
+    '    --instruction "Classify the sentiment of each review as positive, negative or neutral."',
+    '  cat reviews.csv | mlpredict --format csv --field text --batch-size 50 --dry-run',
+  );
+  return `${lines.join('\n')}\n`;
+}
