@@ -13,6 +13,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/integration-tests/bench/'],
   moduleNameMapper: {
     ...Object.fromEntries(packages.map((p) => [`^@mlpredict/${p}$`, `<rootDir>/packages/${p}/src/index.ts`])),
+    '^@mlpredict/kafka/testing$': '<rootDir>/packages/kafka/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

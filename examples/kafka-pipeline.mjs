@@ -8,7 +8,6 @@
 //                                                             # the model is OPENAI_API_KEY / OPENAI_BASE_URL if set, else the simulator
 // Run `pnpm build` first. EXAMPLE_LIMIT caps the reviews (default 40).
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { openAIModel } from '@mlpredict/core';
 import { createKafkaPredictPipeline, FakeKafka, SOURCE_HEADERS } from '@mlpredict/kafka';
 import { startSimulator } from '@mlpredict/testing';
@@ -83,10 +82,7 @@ async function runOnFake() {
 
 /** A real broker: create the topics, write the reviews, run the pipeline until every result is out. */
 async function runOnBroker(brokers) {
-  // In your own project: `import { Kafka } from 'kafkajs'`. This example borrows
-  // the copy @mlpredict/kafka depends on, so it runs without its own install.
-  const require = createRequire(import.meta.resolve('@mlpredict/kafka'));
-  const { Kafka, logLevel } = require('kafkajs');
+  const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'mlpredict-example', brokers, logLevel: logLevel.WARN });
   console.log(`Broker ${brokers.join(',')}: topics ${Object.values(topics).join(', ')}\n`);
 
