@@ -104,8 +104,8 @@ export function optionFlags(): FlagSpec[] {
 
 /** Flags that belong to the CLI, not to the operator. */
 const CLI_FLAGS: FlagSpec[] = [
-  { name: 'input', short: 'i', kind: 'text', placeholder: 'FILE', description: 'read records from FILE (default: stdin)', group: 'input and output' },
-  { name: 'output', short: 'o', kind: 'text', placeholder: 'FILE', description: 'write JSONL results to FILE (default: stdout)', group: 'input and output' },
+  { name: 'input', short: 'i', kind: 'text', placeholder: 'FILE', description: 'read records from FILE (default, or -: stdin)', group: 'input and output' },
+  { name: 'output', short: 'o', kind: 'text', placeholder: 'FILE', description: 'write JSONL results to FILE (default, or -: stdout)', group: 'input and output' },
   { name: 'format', kind: 'text', placeholder: 'jsonl|csv', description: 'input format (default: by extension, .csv → csv, else jsonl)', group: 'input and output' },
   { name: 'field', kind: 'text', option: 'textField', placeholder: 'NAME', description: 'which field of each record is its text (→ textField)', group: 'input and output' },
   { name: 'model', kind: 'text', placeholder: 'ID', default: 'gpt-4o-mini', description: 'the model id or deployment name', group: 'model' },

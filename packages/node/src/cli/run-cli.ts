@@ -55,7 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     const settings = await cliSettings(values, flags, io.env);
     const input = await openInput(settings.input, io.stdin);
-    const total = settings.input === undefined ? undefined : await countRecords(settings.input, settings.format);
+    const fromFile = settings.input !== undefined && settings.input !== '-';
+    const total = fromFile ? await countRecords(settings.input!, settings.format) : undefined;
     const rows = settings.format === 'csv' ? readCsv(input) : readJsonl(input);
 
     if (settings.dryRun) {
@@ -64,7 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return EXIT.ok;
     }
     const model = createModel(settings);
-    return await predictAndWrite(rows, model, settings, total, io);
+    return await predictAndWrite(rows, input, model, settings, total, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`mlpredict: ${error.message}\nRun "mlpredict --help" for the flags.\n`);
@@ -84,7 +85,7 @@ function createModel(settings: CliSettings): Model {
   }
 }
 
-async function predictAndWrite(rows: AsyncIterable<InputRow>, model: Model, settings: CliSettings, total: number | undefined, io: CliIO): Promise<number> {
+async function predictAndWrite(rows: AsyncIterable<InputRow>, input: Readable, model: Model, settings: CliSettings, total: number | undefined, io: CliIO): Promise<number> {
   const output = await openOutput(settings.output, io.stdout);
   const tally = new RunTally();
   tally.total = total;
@@ -96,7 +97,11 @@ async function predictAndWrite(rows: AsyncIterable<InputRow>, model: Model, sett
       progress.update();
     },
   });
-  const interrupt = () => predictor.destroy(new Error('interrupted'));
+  const interrupt = () => {
+    predictor.destroy(new Error('interrupted'));
+    // A terminal on stdin would otherwise keep the process waiting for a line that never comes.
+    input.destroy();
+  };
   io.signal?.addEventListener('abort', interrupt, { once: true });
   try {
     await writeJsonl(predictRows(rows, predictor), output.stream, (row) => {
