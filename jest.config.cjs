@@ -12,6 +12,7 @@ module.exports = {
   testMatch: ['**/?(*.)test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/integration-tests/bench/'],
   moduleNameMapper: {
+    '^@mlpredict/core/opentelemetry$': '<rootDir>/packages/core/src/metrics/opentelemetry.ts',
     ...Object.fromEntries(packages.map((p) => [`^@mlpredict/${p}$`, `<rootDir>/packages/${p}/src/index.ts`])),
     '^@mlpredict/kafka/testing$': '<rootDir>/packages/kafka/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { openAIModel } from '@mlpredict/core';
 import { startSimulator } from '@mlpredict/testing';
 // In your project: import { createPredictStream } from '@mlpredict/node';
-import { createPredictStream } from '../packages/node/dist/index.js';
+import { createPredictStream } from '@mlpredict/node';
 
 const input = process.argv[2] ?? fileURLToPath(new URL('./data/reviews.jsonl', import.meta.url));
 const output = process.argv[3] ?? join(tmpdir(), 'mlpredict-sentiments.jsonl');

@@ -25,3 +25,10 @@ export { writeAnswer, type AnswerItem, type AnswerShape } from './answer-writing
 export { answerChat, type Labeler, type ChatAnswer } from './chat-answering.js';
 export { estimateTokens } from './token-estimate.js';
 export { SeededRandom } from './seeded-random.js';
+
+// Record / replay.
+export { withCassette, CassetteMissError, CASSETTE_MODES, CASSETTE_ENV, type CassetteMode, type CassetteOptions, type CassetteModel, type CassetteStats } from './cassette/with-cassette.js';
+export type { CassetteData, RecordedContext, RecordedItem, RecordedPrompt, RecordedEmbedding } from './cassette/cassette-file.js';
+// RxJS on virtual time.
+export { marblePredict, coldMarbles, type MarblePredictOptions, type MarbleRun, type TimedResult } from './rx/marble-predict.js';
+export { playVirtual, virtualLatency, type PlayVirtualOptions, type VirtualRun, type TimedValue, type VirtualLatency } from './rx/virtual-time.js';
