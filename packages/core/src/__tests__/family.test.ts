@@ -257,10 +257,10 @@ describe('mlComplete', () => {
     expect(results.map((r) => r.value ?? r.error!.code)).toEqual(['ok', 'schema']);
   });
 
-  it('retries an empty single answer once, then reports parse', async () => {
+  it('retries an empty single answer twice, then reports parse', async () => {
     const model = answerModel(() => '   ');
     const [result] = await completeAll(model, ['x'], { ...fast, batchSize: 1, circuitBreaker: false });
-    expect(result!.error).toMatchObject({ code: 'parse', attempts: 2 });
+    expect(result!.error).toMatchObject({ code: 'parse', attempts: 3 });
   });
 
   it('refuses a responseFormat, which it picks itself', () => {

@@ -90,10 +90,10 @@ describe('mlPredict', () => {
     expect(results.every((r) => r.meta.via === 'single')).toBe(true);
   });
 
-  it('gives a lone unreadable record one more try, then a parse error', async () => {
+  it('gives a lone unreadable record two more tries, then a parse error', async () => {
     const model = answerModel(() => '');
     const [result] = await predictAll(model, ['x'], { ...fast, circuitBreaker: false });
-    expect(result!.error).toMatchObject({ code: 'parse', attempts: 2 });
+    expect(result!.error).toMatchObject({ code: 'parse', attempts: 3 });
     expect(result!.value).toBeUndefined();
   });
 

@@ -91,7 +91,7 @@ export class PredictionRun<T> {
    */
   admit(input: T): WorkItem<T> | undefined {
     const seq = this.#admitted++;
-    const item: WorkItem<T> = { seq, input, text: '', tokens: 0, batchId: -1, attempts: 0, repairs: 0, retriedAlone: false, startedAt: Date.now(), done: false, failed: false };
+    const item: WorkItem<T> = { seq, input, text: '', tokens: 0, batchId: -1, attempts: 0, repairs: 0, triesAlone: 0, startedAt: Date.now(), done: false, failed: false };
     try {
       item.text = recordText(input, this.#options);
       this.#checkText?.(item.text);

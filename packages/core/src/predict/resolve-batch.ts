@@ -2,9 +2,9 @@
  * One batch from first request to the last record settled: ask, then repair what
  * is left. Missing records are asked again in a smaller batch; an answer that
  * can't be read, or a prompt too long for the context, splits the batch in halves
- * down to single records; a lone record whose answer can't be read gets one more
- * try. Each step works on strictly fewer records, so it ends, and every record is
- * settled exactly once.
+ * down to single records; a lone record whose answer can't be read gets
+ * `EXTRA_TRIES_ALONE` more tries. Each step works on strictly fewer records (or
+ * spends one of those few tries), so it ends, and every record is settled once.
  */
 import type { ModelCallError } from '../model/errors.js';
 import { settleAborted, settleAll, settleCallFailure, viaOf, type Settle } from './settle-failure.js';
@@ -16,6 +16,13 @@ import { askWithVotes } from './ask-with-votes.js';
 import { checkValue } from './check-value.js';
 import type { PredictErrorCode } from './result.js';
 import type { WorkItem } from './work-item.js';
+
+/**
+ * A lone record whose answer was unreadable or left out is asked this many more
+ * times before it becomes a `parse`/`missing` error: models are nondeterministic,
+ * and only records already failing pay for it.
+ */
+export const EXTRA_TRIES_ALONE = 2;
 
 export interface BatchContext {
   options: ResolvedOptions;
@@ -104,8 +111,8 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   if (missing.length < items.length) return resolveGroup(missing, false, ctx);
   if (items.length > 1) return resolveHalves(items, ctx);
   const [only] = items as [WorkItem];
-  if (!only.retriedAlone) {
-    only.retriedAlone = true;
+  if (only.triesAlone < EXTRA_TRIES_ALONE) {
+    only.triesAlone++;
     return resolveGroup(items, false, ctx);
   }
   return settleAll(items, code, `${why}, even alone`, ctx.settle);

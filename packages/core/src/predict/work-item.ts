@@ -14,8 +14,8 @@ export interface WorkItem<T = unknown> {
   batchId: number;
   attempts: number;
   repairs: number;
-  /** One extra try for a lone record whose answer could not be read. */
-  retriedAlone: boolean;
+  /** Extra tries spent on this record alone after its answer could not be read or was left out. */
+  triesAlone: number;
   startedAt: number;
   /** Settled already: a second settlement is ignored, so no record is emitted twice. */
   done: boolean;
