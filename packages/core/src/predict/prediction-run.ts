@@ -18,7 +18,6 @@ import { SharedAnswers } from './shared-answers.js';
 import { LruCache } from './lru-cache.js';
 import { runCacheKey } from './cache-key.js';
 
-
 export interface RunObserver<T> {
   next(result: PredictResult<T>): void;
   error(error: unknown): void;
@@ -79,11 +78,6 @@ export class PredictionRun<T> {
     this.#options.stats?.record({ type: 'batch', ...event });
     this.#options.onBatch?.(event);
   };
-
-  /** Records admitted and not yet emitted. */
-  get inFlight(): number {
-    return this.#admitted - this.#emitted;
-  }
 
   /**
    * Turns an input into a work item, or settles it at once as `bad_input` /
