@@ -3,7 +3,7 @@
  * {@link PredictResult}.
  */
 import type { TokenUsage } from '../model/model.js';
-import type { PredictErrorInfo, PredictResult, PredictVia } from './result.js';
+import type { PredictErrorInfo, PredictMeta, PredictResult, PredictVia } from './result.js';
 
 export interface WorkItem<T = unknown> {
   seq: number;
@@ -34,9 +34,14 @@ export type Settlement =
  * toResult(item, { value: 'positive', via: 'batch' }, Date.now())
  */
 export function toResult<T>(item: WorkItem<T>, settlement: Settlement, now: number): PredictResult<T> {
-  const base = { batchId: item.batchId, attempts: item.attempts, repairs: item.repairs, latencyMs: Math.max(0, now - item.startedAt) };
+  // One literal per object, no spreads: this runs once per record and is the hot path.
+  const meta: PredictMeta = { batchId: item.batchId, attempts: item.attempts, via: settlement.via, repairs: item.repairs, latencyMs: Math.max(0, now - item.startedAt) };
   if ('error' in settlement) {
-    return { input: item.input, seq: item.seq, error: { ...settlement.error, attempts: item.attempts }, meta: { ...base, via: settlement.via } };
+    const { code, message, status } = settlement.error;
+    const error: PredictErrorInfo = { code, message, attempts: item.attempts };
+    if (status !== undefined) error.status = status;
+    return { input: item.input, seq: item.seq, error, meta };
   }
-  return { input: item.input, seq: item.seq, value: settlement.value, meta: { ...base, via: settlement.via, ...(settlement.usage && { usage: settlement.usage }) } };
+  if (settlement.usage) meta.usage = settlement.usage;
+  return { input: item.input, seq: item.seq, value: settlement.value, meta };
 }
