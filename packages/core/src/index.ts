@@ -44,6 +44,7 @@ export type * from './executor/task-types.js';
 // Options.
 export { resolveOptions, optionsSchema, RETRY_STRATEGIES, type PredictOptions, type ResolvedOptions, type RetryStrategy } from './config/options.js';
 export { DOTTED_KEYS, normalizeKeys } from './config/option-keys.js';
+export { suggestName } from './config/format-issues.js';
 
 // Models.
 export type * from './model/model.js';

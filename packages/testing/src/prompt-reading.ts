@@ -161,7 +161,7 @@ function endOfLine(text: string, from: number): number {
 }
 
 /** A JSON string literal starting at `start` (a `"`), or undefined if it doesn't close on that line. */
-function readJsonString(text: string, start: number): { text: string; end: number } | undefined {
+export function readJsonString(text: string, start: number): { text: string; end: number } | undefined {
   for (let i = start + 1; i < text.length; i++) {
     const c = text[i];
     if (c === '\\') i++;

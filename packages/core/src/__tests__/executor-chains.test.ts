@@ -1,47 +1,13 @@
 import { z } from 'zod';
-import { ModelCallError, type CompletionRequest, type Model, type ModelLimits } from '@mlpredict/core';
+import { ModelCallError, type CompletionRequest } from '@mlpredict/core';
 import { answerModel, labelAll, upper } from './support/answer-model';
+import { fakeModel, sleep } from './support/counting-model';
 import { runSequence } from '../executor/run-sequence';
 import { mapChain, type ChainItemResult } from '../executor/map-chain';
 import type { TaskEndEvent } from '../executor/task-types';
 
 const fast = { retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    });
-  });
-}
-
-interface FakeModel extends Model {
-  requests: CompletionRequest[];
-  inFlight: number;
-  peak: number;
-}
-
-function fakeModel(answer: (request: CompletionRequest, call: number) => string | Promise<string>, limits?: ModelLimits): FakeModel {
-  const model: FakeModel = {
-    name: 'test:fake',
-    ...(limits && { limits }),
-    requests: [],
-    inFlight: 0,
-    peak: 0,
-    async complete(request) {
-      model.requests.push(request);
-      model.peak = Math.max(model.peak, ++model.inFlight);
-      try {
-        return { text: await answer(request, model.requests.length) };
-      } finally {
-        model.inFlight--;
-      }
-    },
-  };
-  return model;
-}
 
 const lastUser = (request: CompletionRequest) => request.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
 

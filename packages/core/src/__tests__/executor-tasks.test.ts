@@ -1,48 +1,12 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { mlPredict, predictAll, ModelCallError, modelRuntime, RunStats, type CompletionRequest, type Model, type ModelLimits } from '@mlpredict/core';
+import { mlPredict, predictAll, ModelCallError, modelRuntime, RunStats, type CompletionRequest } from '@mlpredict/core';
 import { promptRecords } from './support/answer-model';
+import { fakeModel, sleep } from './support/counting-model';
 import { runTasks } from '../executor/run-tasks';
 import type { TaskEndEvent, TaskStartEvent } from '../executor/task-types';
 
 const fast = { retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    });
-  });
-}
-
-interface FakeModel extends Model {
-  requests: CompletionRequest[];
-  inFlight: number;
-  peak: number;
-}
-
-/** An in-process model that counts the `complete()` calls in flight and their peak. */
-function fakeModel(answer: (request: CompletionRequest, call: number) => string | Promise<string>, limits?: ModelLimits, name = 'test:fake'): FakeModel {
-  const model: FakeModel = {
-    name,
-    ...(limits && { limits }),
-    requests: [],
-    inFlight: 0,
-    peak: 0,
-    async complete(request) {
-      model.requests.push(request);
-      model.inFlight++;
-      model.peak = Math.max(model.peak, model.inFlight);
-      try {
-        return { text: await answer(request, model.requests.length), usage: { promptTokens: 3, completionTokens: 1 } };
-      } finally {
-        model.inFlight--;
-      }
-    },
-  };
-  return model;
-}
 
 const lastUser = (request: CompletionRequest) => request.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
 
@@ -231,7 +195,7 @@ describe('runTasks', () => {
       await sleep(60_000, request.signal);
       return 'never';
     });
-    const tasks = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`t${i}`, { prompt: `q${i}` }]));
+    const tasks: Record<string, { prompt: string }> = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`t${i}`, { prompt: `q${i}` }]));
     const running = runTasks(model, { ...tasks, fn: { run: () => new Promise<never>(() => undefined) } }, { concurrency: 2, signal: controller.signal });
     while (model.requests.length < 2) await sleep(1);
     controller.abort();

@@ -14,7 +14,13 @@ function show(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object';
 }
 
-/** The closest known name by edit distance, if it is close enough to be a typo. */
+/**
+ * The closest known name by edit distance (case-insensitive), if it is close
+ * enough to be a typo.
+ *
+ * @example
+ * suggestName('batchsize', ['batchSize', 'concurrency']) // → 'batchSize'
+ */
 export function suggestName(unknown: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Observable, Subject, finalize, firstValueFrom, from, interval, lastValueFrom, map, take, tap, toArray } from 'rxjs';
 import { mlPredict, predictIterable, type PredictResult } from '@mlpredict/core';
-import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing';
+import { sentimentOf, startSimulator } from '@mlpredict/testing';
 import { fromReadable, toAsyncIterable } from '@mlpredict/node';
 import { countingSource, modelAt, reviews, sleep, waitFor, waitUntilSteady } from './support';
 

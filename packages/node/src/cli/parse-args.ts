@@ -2,6 +2,7 @@
  * argv → flag values, checked against the flag table: unknown flags and missing
  * values are usage errors that name the flag (with a suggestion for typos).
  */
+import { suggestName } from '@mlpredict/core';
 import type { FlagSpec } from './cli-flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -79,31 +80,6 @@ function isFlag(arg: string, byName: Map<string, FlagSpec>, byShort: Map<string,
 function unknownFlagMessage(flag: string, flags: readonly FlagSpec[]): string {
   const name = flag.replace(/^-+/, '');
   const names = flags.flatMap((f) => (f.kind === 'switch' ? [f.name, `no-${f.name}`] : [f.name]));
-  const hint = closest(name, names);
+  const hint = suggestName(name, names);
   return `unknown flag ${flag}${hint ? ` (did you mean --${hint}?)` : ''}`;
-}
-
-/** The closest name by edit distance, if close enough to be a typo. */
-function closest(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of names) {
-    const d = editDistance(word, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
 }

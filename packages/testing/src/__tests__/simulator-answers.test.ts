@@ -123,7 +123,7 @@ it("errors come in OpenAI's shape with the right status", async () => {
 
   const badJson = await fetch(`${sim.url}/chat/completions`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
   expect(badJson.status).toBe(400);
-  expect((await badJson.json()).error.type).toBe('invalid_request_error');
+  expect(((await badJson.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
 
   const error = await client.chat.completions.create({ model: 'm', messages: [] }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(OpenAI.BadRequestError);

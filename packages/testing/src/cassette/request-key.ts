@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '@mlpredict/core';
-import { readBatchPrompt, type PromptRecord } from '../prompt-reading.js';
+import { readBatchPrompt, readJsonString, type PromptRecord } from '../prompt-reading.js';
 
 /** What stands for the records in a context's prompt. */
 export const RECORDS_PLACEHOLDER = '{{records}}';
@@ -81,25 +81,8 @@ function promptContext(user: string, records: readonly PromptRecord[]): string |
 /** Where the record's text, quoted as a JSON string or as it is, ends. */
 function recordEnd(user: string, start: number, text: string): number | undefined {
   if (user[start] === '"') {
-    const end = jsonStringEnd(user, start);
-    if (end !== undefined && JSON.parse(user.slice(start, end)) === text) return end;
+    const quoted = readJsonString(user, start);
+    if (quoted?.text === text) return quoted.end;
   }
   return user.startsWith(text, start) ? start + text.length : undefined;
-}
-
-function jsonStringEnd(text: string, start: number): number | undefined {
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\') i++;
-    else if (c === '\n') return undefined;
-    else if (c === '"') {
-      try {
-        JSON.parse(text.slice(start, i + 1));
-        return i + 1;
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
