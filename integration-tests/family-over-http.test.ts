@@ -75,3 +75,17 @@ describe.each(['json', 'xml', 'delimited'] as const)('responseFormat %s', (respo
     expect(Object.values(sim.stats.defects).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
   });
 });
+
+it('votes measurably undo a position-biased model', async () => {
+  // Every batch answer gets the record shown first wrong.
+  sim = await startSimulator({ seed: 5, defects: { positionBias: 1 } });
+  const inputs = reviews(200);
+  const once = await predictAll<string, string>(modelAt(sim.url), inputs, { valueField: 'sentiment', batchSize: 10, batchTimeoutMs: 10 });
+  const wrongOnce = countRight(once).wrong.length;
+  expect(wrongOnce).toBe(20); // the first record of each of the 20 batches
+  const voted = await predictAll<string, string>(modelAt(sim.url), inputs, { valueField: 'sentiment', batchSize: 10, batchTimeoutMs: 10, votes: 3 });
+  expectExactlyOnceInOrder(voted, inputs);
+  // Rotated orders put a different record first in each round: each is wrong at most once, outvoted twice.
+  expect(countRight(voted).wrong).toEqual([]);
+  expect(sim.stats.defects.positionBias).toBeGreaterThanOrEqual(80);
+});

@@ -2,7 +2,9 @@
  * The ways real models get batch answers wrong, injected on purpose and by seed.
  * Every defect except `conflict` keeps the values right, and `conflict` always
  * leaves the right value in the answer too (before the wrong one), so a careful
- * client can always tell: the simulator never lies silently.
+ * client can always tell: the simulator never lies silently — except with
+ * `positionBias`, opt-in, which gives the record shown first a wrong answer the way
+ * position-biased models do, so that `votes` can be measured against it.
  */
 import type { AnswerItem, AnswerShape } from './answer-writing.js';
 import { writeAnswer } from './answer-writing.js';
@@ -25,6 +27,8 @@ export const DEFECT_NAMES = [
   'serverError',
   'wrapObject',
   'pretty',
+  // Drawn only when its rate is set, so adding it shifted no existing seed.
+  'positionBias',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -75,6 +79,11 @@ export function answerWithDefects(
   const json = shape.layout.kind === 'json';
 
   const promptIndexSet = new Set(promptIndices);
+  if (fired.has('positionBias') && answers.length > 1) {
+    const first = answers.findIndex((a) => Number(a.index) === promptIndices[0]);
+    if (first !== -1) answers[first] = { ...answers[first]!, value: differentValue(answers[first]!.value) };
+    apply('positionBias', first !== -1);
+  }
   if (fired.has('wrongIndexBase')) {
     // The other base: counting from 0 when asked from 1 (or from 1 when asked from 0).
     const shift = Math.min(...promptIndices) === 0 ? 1 : -1;
@@ -157,7 +166,7 @@ export function plainAnswerWithDefects(text: string, rates: DefectRates, random:
 }
 
 function drawDefects(rates: DefectRates, random: SeededRandom): Set<DefectName> {
-  return new Set(DEFECT_NAMES.filter((name) => random.chance(rates[name] ?? 0)));
+  return new Set(DEFECT_NAMES.filter((name) => (name === 'positionBias' && !rates.positionBias ? false : random.chance(rates[name] ?? 0))));
 }
 
 /** The defects that replace the whole answer, in precedence order. */

@@ -69,7 +69,7 @@ export const optionsSchema = z.strictObject({
   cache: z
     .union([flag(), z.custom<AnswerCache>((v) => typeof v === 'object' && v !== null && typeof (v as AnswerCache).get === 'function' && typeof (v as AnswerCache).set === 'function', { message: 'expected true, false or a cache with get/set' })])
     .default(false),
-  /** Run each batch this many times with shuffled order and keep each record's majority answer. */
+  /** Run each batch this many times in rotated record orders and keep each record's majority answer. */
   votes: numeric(z.number().int().min(1).max(15)).default(1),
 
   maxTokens: numeric(z.number().int().min(1)).optional(),

@@ -1,7 +1,9 @@
 /**
  * BatchPrompt's voting (ICLR 2024): ask the same batch `votes` times, each time
  * in a different record order, and keep each record's majority answer. Costs
- * `votes` requests per batch; buys robustness to position bias.
+ * `votes` requests per batch; buys robustness to position bias. Orders are
+ * rotations by ⌈n / votes⌉, so each record sits at a different position in every
+ * round: a bias tied to one position (the first, the last) hits a record at most once.
  */
 import { askOnce, type AskContext, type AskOutcome } from './ask-once.js';
 
@@ -19,7 +21,7 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
   let answered = false;
 
   for (let round = 0; round < ctx.options.votes; round++) {
-    const order = round === 0 ? records.map((_, i) => i) : shuffledPositions(records.length, ctx.batchId * 7919 + round);
+    const order = rotatedPositions(records.length, round * Math.ceil(records.length / ctx.options.votes));
     const outcome = await askOnce(order.map((i) => records[i]!), ctx);
     attempts += outcome.attempts;
     if (!outcome.ok) {
@@ -62,20 +64,12 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
   };
 }
 
-/** A deterministic permutation of 0..n-1 (mulberry32-seeded Fisher–Yates). */
-export function shuffledPositions(n: number, seed: number): number[] {
-  const positions = Array.from({ length: n }, (_, i) => i);
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
-  }
-  return positions;
+/**
+ * 0..n-1 rotated left by `by`.
+ *
+ * @example
+ * rotatedPositions(5, 2) // → [2, 3, 4, 0, 1]
+ */
+export function rotatedPositions(n: number, by: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i + by) % n);
 }

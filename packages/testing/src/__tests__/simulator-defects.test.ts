@@ -88,6 +88,13 @@ const looksRight: Record<Exclude<DefectName, 'serverError'>, (content: string, f
   pretty(content) {
     expect(content).toBe(JSON.stringify(right, null, 2));
   },
+  positionBias(content) {
+    // Only the record shown first is wrong, silently: same index, another value.
+    const [first, ...rest] = parse(content);
+    expect(first!.index).toBe(1);
+    expect(first!.sentiment).not.toBe(valueAt(1));
+    expect(rest).toEqual(right.slice(1));
+  },
 };
 
 it.each(DEFECT_NAMES.filter((name) => name !== 'serverError'))('%s appears when its rate is 1', async (name) => {
