@@ -50,9 +50,26 @@ describe('votes', () => {
     expect(model.requests).toHaveLength(3);
     const orders = model.requests.map((r) => promptRecords(r).map((p) => p.text).join(''));
     expect(new Set(orders).size).toBeGreaterThan(1);
-    // Rotations by ⌈5/3⌉ = 2 put a, c, e first: each is "first" once and outvoted twice.
-    expect(orders).toEqual(['abcde', 'cdeab', 'eabcd']);
+    // Rotations by ⌊r·5/3⌋ = 0, 1, 3 put a, b, d first: each is "first" once and outvoted twice.
+    expect(orders).toEqual(['abcde', 'bcdea', 'deabc']);
     expect(results.map((r) => r.value)).toEqual(['A', 'B', 'C', 'D', 'E']);
     expect(results.every((r) => r.meta.attempts === 3)).toBe(true);
+  });
+});
+
+describe('votes on every batch size', () => {
+  it('never puts a record in the same position twice, so a one-position bias never wins', async () => {
+    for (const n of [3, 4, 5, 6, 7, 9]) {
+      for (const votes of [2, 3, 4]) {
+        if (n < votes) continue;
+        const model = answerModel((records) => JSON.stringify(records.map((r, i) => ({ index: r.index, answer: i === 0 ? 'BIASED' : r.text }))));
+        const inputs = Array.from({ length: n }, (_, i) => `r${i}`);
+        const results = await predictAll(model, inputs, { ...fast, votes, batchSize: n });
+        const firsts = model.requests.map((r) => promptRecords(r)[0]!.text);
+        expect(new Set(firsts).size).toBe(votes);
+        // Two rounds can't outvote one at votes = 2 (a tie goes to the first round), so only check majorities.
+        if (votes >= 3) expect(results.map((r) => r.value)).toEqual(inputs);
+      }
+    }
   });
 });

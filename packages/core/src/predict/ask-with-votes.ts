@@ -1,9 +1,9 @@
 /**
  * BatchPrompt's voting (ICLR 2024): ask the same batch `votes` times, each time
  * in a different record order, and keep each record's majority answer. Costs
- * `votes` requests per batch; buys robustness to position bias. Orders are
- * rotations by ⌈n / votes⌉, so each record sits at a different position in every
- * round: a bias tied to one position (the first, the last) hits a record at most once.
+ * `votes` requests per batch; buys robustness to position bias. Round r rotates
+ * the batch by ⌊r·n / votes⌋, so (when n ≥ votes) each record sits at a different
+ * position in every round: a bias tied to one position hits a record at most once.
  */
 import { askOnce, type AskContext, type AskOutcome } from './ask-once.js';
 
@@ -21,7 +21,8 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
   let answered = false;
 
   for (let round = 0; round < ctx.options.votes; round++) {
-    const order = rotatedPositions(records.length, round * Math.ceil(records.length / ctx.options.votes));
+    // floor(round·n/votes) gives distinct shifts whenever n ≥ votes (ceil(n/votes)·round can wrap onto 0).
+    const order = rotatedPositions(records.length, Math.floor((round * records.length) / ctx.options.votes));
     const outcome = await askOnce(order.map((i) => records[i]!), ctx);
     attempts += outcome.attempts;
     if (!outcome.ok) {

@@ -20,7 +20,7 @@ const shared = optionsSchema.shape;
 /** What `mlEmbed` accepts; the shared ones mean what they mean for `mlPredict`. */
 const embedOptionsSchema = z.strictObject({
   /** Inputs gathered per batch; a batch is sent in requests of at most `maxInputsPerRequest`. */
-  batchSize: numeric(z.number().int().min(1).max(100_000)).default(100),
+  batchSize: numeric(z.number().int().min(1).max(10_000)).default(100),
   batchTimeoutMs: shared.batchTimeoutMs,
   concurrency: shared.concurrency,
   textField: shared.textField,

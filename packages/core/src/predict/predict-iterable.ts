@@ -13,7 +13,7 @@ import type { PredictResult } from './result.js';
 /**
  * Predicts the records of an iterable or async iterable, yielding results in
  * order as the consumer asks for them. Breaking out of the loop aborts requests in
- * flight and closes the source iterator.
+ * flight at once and asks the source iterator to close (without waiting for it).
  *
  * @example
  * import { predictIterable, openAIModel } from '@mlpredict/core';
@@ -98,6 +98,8 @@ export async function* predictIterable<T, V = unknown>(
     }
   } finally {
     subscription.unsubscribe();
-    await iterator.return?.();
+    // Not awaited: an async generator queues return() behind a pending next(), and a
+    // quiet source (an idle socket, stdin) would hold the consumer's `break` hostage.
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }

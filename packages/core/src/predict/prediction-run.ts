@@ -85,7 +85,8 @@ export class PredictionRun<T> {
    */
   admit(input: T): WorkItem<T> | undefined {
     const seq = this.#admitted++;
-    const item: WorkItem<T> = { seq, input, text: '', tokens: 0, batchId: -1, attempts: 0, repairs: 0, triesAlone: 0, startedAt: Date.now(), done: false, failed: false };
+    const now = Date.now();
+    const item: WorkItem<T> = { seq, input, text: '', tokens: 0, batchId: -1, attempts: 0, repairs: 0, triesAlone: 0, admittedAt: now, startedAt: now, done: false, failed: false };
     try {
       item.text = recordText(input, this.#options);
       this.#checkText?.(item.text);
@@ -190,8 +191,8 @@ export class PredictionRun<T> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(this.#abort.signal.reason);
     this.#abort.signal.addEventListener('abort', onAbort, { once: true });
-    // Records are admitted at most one batchTimeout before their batch starts; the deadline counts from admission.
-    const remaining = Math.max(0, deadlineMs - (Date.now() - Math.min(...items.map((i) => i.startedAt))));
+    // The deadline counts from admission, so time spent waiting for a batch slot counts too.
+    const remaining = Math.max(0, deadlineMs - (Date.now() - Math.min(...items.map((i) => i.admittedAt))));
     const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`no answer within deadlineMs (${deadlineMs} ms)`)), remaining);
     this.#timers.add(timer);
     return {

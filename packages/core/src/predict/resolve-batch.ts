@@ -80,7 +80,11 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   const outcome = ctx.options.votes > 1 && items.length > 1 ? await askWithVotes(items, ctx) : await askOnce(items, ctx);
   ctx.report.requests += outcome.attempts;
   for (const item of items) item.attempts += outcome.attempts;
-  if (!outcome.ok) return onCallFailed(items, outcome.error, ctx);
+  if (!outcome.ok) {
+    // A fallback call that failed outright still ends its breaker trial, or fallbacks stay refused for good.
+    if (!first) ctx.breaker?.recordFailure();
+    return onCallFailed(items, outcome.error, ctx);
+  }
 
   const { usage } = outcome;
   if (usage) {

@@ -16,6 +16,9 @@ export interface WorkItem<T = unknown> {
   repairs: number;
   /** Extra tries spent on this record alone after its answer could not be read or was left out. */
   triesAlone: number;
+  /** When the record was admitted; `deadlineMs` counts from here. */
+  admittedAt: number;
+  /** When its batch started; `meta.latencyMs` counts from here. */
   startedAt: number;
   /** Settled already: a second settlement is ignored, so no record is emitted twice. */
   done: boolean;

@@ -67,22 +67,25 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
   let previousDelay = policy.retry.baseDelayMs;
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
-    let error: ModelCallError;
-    try {
-      const response = await attemptOnce(send, policy, info);
+    const settled = await attemptOnce(send, policy, info).then(
+      (response) => ({ response }),
+      (thrown: unknown) => ({ error: toModelCallError(thrown, info.signal) }),
+    );
+    if ('response' in settled) {
+      // Hooks run only after the attempt settled: a throwing hook must never pass for the model's error (and be retried).
       policy.adaptive?.onSuccess();
-      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage: response.usage, latencyMs: Date.now() - started });
-      return { ok: true, response, attempts: attempt };
-    } catch (thrown) {
-      error = toModelCallError(thrown, info.signal);
+      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage: settled.response.usage, latencyMs: Date.now() - started });
+      return { ok: true, response: settled.response, attempts: attempt };
     }
+    const { error } = settled;
     if (error.kind !== 'aborted') {
       policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: false, status: error.status, errorKind: error.kind, latencyMs: Date.now() - started });
     }
     if (error.kind === 'rate_limited' || error.kind === 'timeout') policy.adaptive?.onOverload();
     if (error.kind === 'aborted' || !isRetryable(error) || attempt > policy.maxRetries) return { ok: false, error, attempts: attempt };
 
-    const delay = retryDelay(policy.retry, attempt, previousDelay, policy.random);
+    // The server's hint, when it gives one (429, 503, …), beats our own backoff.
+    const delay = error.retryAfterMs ?? retryDelay(policy.retry, attempt, previousDelay, policy.random);
     previousDelay = delay;
     if (error.kind === 'rate_limited' || error.status === 429) {
       // Pause every worker of this model, not just this one; the gate's wait replaces our own backoff.
@@ -106,10 +109,11 @@ async function attemptOnce<R>(send: (signal: AbortSignal) => Promise<R>, policy:
   await runtime.gate.wait(signal);
   await policy.requestsBucket?.take(1, signal);
   await policy.tokensBucket?.take(info.tokens, signal);
-  const releaseModel = await runtime.limiter?.acquire(signal);
-  let releaseRun: (() => void) | undefined;
+  // The run's own (adaptive) slot first: a run throttled after 429s must not sit on model-wide slots.
+  const releaseRun = await policy.adaptive?.acquire(signal);
+  let releaseModel: (() => void) | undefined;
   try {
-    releaseRun = await policy.adaptive?.acquire(signal);
+    releaseModel = await runtime.limiter?.acquire(signal);
     return await withTimeout(policy.requestTimeoutMs, signal, send);
   } finally {
     releaseRun?.();
@@ -121,7 +125,10 @@ class AttemptTimeout extends Error {
   override readonly name = 'AttemptTimeout';
 }
 
-/** Runs `fn` with a signal that aborts on the outer signal or after `ms`. */
+/**
+ * Runs `fn` with a signal that aborts on the outer signal or after `ms`, and stops
+ * waiting for it then, even if `fn` ignores its signal (a custom provider might).
+ */
 async function withTimeout<T>(ms: number, outer: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   // Limits and buckets may be absent, so nothing before this may have noticed the abort.
   if (outer.aborted) throw abortReason(outer);
@@ -129,8 +136,13 @@ async function withTimeout<T>(ms: number, outer: AbortSignal, fn: (signal: Abort
   const onOuterAbort = () => controller.abort(outer.reason);
   outer.addEventListener('abort', onOuterAbort, { once: true });
   const timer = setTimeout(() => controller.abort(new AttemptTimeout(`request timed out after ${ms} ms`)), ms);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(controller.signal));
+    controller.signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    return await fn(controller.signal);
+    return await Promise.race([fn(controller.signal), aborted]);
   } catch (error) {
     // The SDK reports either abort as its own error type; which signal fired tells them apart.
     if (!outer.aborted && controller.signal.reason instanceof AttemptTimeout) throw controller.signal.reason;
@@ -138,6 +150,7 @@ async function withTimeout<T>(ms: number, outer: AbortSignal, fn: (signal: Abort
   } finally {
     clearTimeout(timer);
     outer.removeEventListener('abort', onOuterAbort);
+    controller.signal.removeEventListener('abort', onAbort!);
   }
 }
 

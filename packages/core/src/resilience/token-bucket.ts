@@ -5,15 +5,23 @@
  * for a full bucket and then runs it into debt, so a big request is delayed, never
  * refused.
  */
-import { abortableSleep } from './abortable-sleep.js';
+import { abortReason } from './abortable-sleep.js';
+
+interface Waiter {
+  amount: number;
+  resolve: () => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
 
 export class TokenBucket {
   readonly ratePerMs: number;
   readonly burst: number;
   #tokens: number;
   #updatedAt: number;
-  /** Serializes takers so the bucket is fair (first come, first served). */
-  #queue: Promise<void> = Promise.resolve();
+  /** Takers in arrival order (first come, first served); an aborted one leaves at once. */
+  readonly #waiters: Waiter[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #now: () => number;
 
   /**
@@ -39,21 +47,41 @@ export class TokenBucket {
     return this.#tokens;
   }
 
+  /** Resolves when `amount` tokens are taken; rejects at once when `signal` aborts. */
   take(amount: number, signal?: AbortSignal): Promise<void> {
-    const turn = this.#queue.then(() => this.#takeNow(amount, signal));
-    this.#queue = turn.catch(() => undefined);
-    return turn;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { amount, resolve, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i !== -1) this.#waiters.splice(i, 1);
+          reject(abortReason(signal));
+          this.#serve(); // the next in line may be servable now
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#waiters.push(waiter);
+      this.#serve();
+    });
   }
 
-  async #takeNow(amount: number, signal?: AbortSignal): Promise<void> {
-    const need = Math.min(amount, this.burst);
-    for (;;) {
+  /** Serves waiters from the head while tokens allow, then sleeps until the head can be served. */
+  #serve(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#waiters.length > 0) {
+      const head = this.#waiters[0]!;
       this.#refill();
-      if (this.#tokens >= need) {
-        this.#tokens -= amount;
+      const need = Math.min(head.amount, this.burst);
+      if (this.#tokens < need) {
+        this.#timer = setTimeout(() => this.#serve(), Math.ceil((need - this.#tokens) / this.ratePerMs));
         return;
       }
-      await abortableSleep(Math.ceil((need - this.#tokens) / this.ratePerMs), signal);
+      this.#tokens -= head.amount;
+      this.#waiters.shift();
+      if (head.onAbort) head.signal!.removeEventListener('abort', head.onAbort);
+      head.resolve();
     }
   }
 

@@ -108,7 +108,8 @@ export function fromReadable<T = unknown>(source: Readable | AsyncIterable<T> | 
       stopped = true;
       resume();
       releases?.unsubscribe();
-      // A Readable's iterator destroys the stream on return(): reading stops for good.
+      // return() waits behind a pending next(); destroying the Readable stops reading now.
+      readable?.destroy();
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
     };
   });
