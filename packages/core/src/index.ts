@@ -48,6 +48,8 @@ export { suggestName } from './config/format-issues.js';
 
 // Models.
 export type * from './model/model.js';
+export type * from './model/quota.js';
+export type * from './source/source.js';
 export { ModelCallError, isRetryable, isAbortError, type ModelErrorKind, type ModelCallErrorInit } from './model/errors.js';
 export { openAIModel, type OpenAIModelOptions } from './model/openai-model.js';
 export { retryAfterMs } from './model/retry-after.js';
