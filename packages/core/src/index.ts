@@ -3,26 +3,26 @@
  * Public exports only; everything else is internal.
  */
 // The operators and their array / iterable forms.
-export { mlPredict } from './predict/ml-predict.js';
-export { predictAll } from './predict/predict-all.js';
-export { predictIterable } from './predict/predict-iterable.js';
+export { mlPredict } from './operators/ml-predict.js';
+export { predictAll } from './operators/predict-all.js';
+export { predictIterable } from './operators/predict-iterable.js';
 export { maxRecordsInFlight } from './predict/prediction-run.js';
-export * from './predict/result.js';
-export type * from './predict/events.js';
-export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './predict/run-stats.js';
+export * from './results/result.js';
+export type * from './results/events.js';
+export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './metrics/run-stats.js';
 
 // The function family.
-export { mlEmbed, embedAll, type EmbedOptions } from './predict/ml-embed.js';
-export { mlFilter, filterAll, toVerdict, type FilterOptions } from './predict/ml-filter.js';
-export { mlComplete, completeAll, type CompleteOptions } from './predict/ml-complete.js';
-export { LruCache, type LruCacheOptions } from './predict/lru-cache.js';
-export { cacheKey, runCacheKey, type CacheKeyParts } from './predict/cache-key.js';
-export type { AnswerCache } from './predict/answer-cache.js';
+export { mlEmbed, embedAll, type EmbedOptions } from './operators/ml-embed.js';
+export { mlFilter, filterAll, toVerdict, type FilterOptions } from './operators/ml-filter.js';
+export { mlComplete, completeAll, type CompleteOptions } from './operators/ml-complete.js';
+export { LruCache, type LruCacheOptions } from './cache/lru-cache.js';
+export { cacheKey, runCacheKey, type CacheKeyParts } from './cache/cache-key.js';
+export type { AnswerCache } from './cache/answer-cache.js';
 export { defineModel, getModel, modelNames } from './config/model-registry.js';
-export { readXmlAnswers, type XmlAnswerOptions } from './parse/read-xml-answers.js';
-export { readDelimitedAnswers, type DelimitedAnswerOptions } from './parse/read-delimited-answers.js';
-export { RESPONSE_FORMATS, RESPONSE_FORMAT_NAMES, type ResponseFormatName } from './parse/response-formats.js';
-export type { ResponseFormat, AnswerReadOptions } from './parse/response-format.js';
+export { readXmlAnswers, type XmlAnswerOptions } from './formats/xml/read-xml-answers.js';
+export { readDelimitedAnswers, type DelimitedAnswerOptions } from './formats/delimited/read-delimited-answers.js';
+export { RESPONSE_FORMATS, RESPONSE_FORMAT_NAMES, type ResponseFormatName } from './formats/registry.js';
+export type { ResponseFormat, AnswerReadOptions } from './formats/response-format.js';
 
 // Tasks, chains and pools on the same engine (model limits shared with the operators).
 export { runTasks, type RunTasksOptions, type TaskResults } from './executor/run-tasks.js';
@@ -51,7 +51,7 @@ export type * from './model/model.js';
 export type * from './model/quota.js';
 export type * from './source/source.js';
 export { ModelCallError, isRetryable, isAbortError, type ModelErrorKind, type ModelCallErrorInit } from './model/errors.js';
-export { openAIModel, type OpenAIModelOptions } from './model/openai-model.js';
+export { openAIModel, type OpenAIModelOptions } from './providers/openai-model.js';
 export { retryAfterMs } from './model/retry-after.js';
 
 // Building blocks, for adapters and tests.
@@ -60,8 +60,8 @@ export { DEFAULT_JSON_TEMPLATE, DEFAULT_SYSTEM_PROMPT, DEFAULT_VALUE_FIELD } fro
 export { recordText } from './prompt/record-text.js';
 export { estimateTokens } from './batching/estimate-tokens.js';
 export { batchRecords, type BatchRecordsOptions } from './batching/batch-records.js';
-export { extractJson, balancedEnd, type ExtractedJson } from './parse/extract-json.js';
-export { readJsonAnswers, type JsonAnswerOptions, type RawAnswer } from './parse/read-json-answers.js';
+export { extractJson, balancedEnd, type ExtractedJson } from './formats/json/extract-json.js';
+export { readJsonAnswers, type JsonAnswerOptions, type RawAnswer } from './formats/json/read-json-answers.js';
 export { retryDelay, retryDelays, type RetryDelayOptions } from './resilience/retry-delays.js';
 export { TokenBucket } from './resilience/token-bucket.js';
 export { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';

@@ -1,5 +1,5 @@
 import { predictAll, ModelCallError } from '@mlpredict/core';
-import { LruCache } from '../predict/lru-cache';
+import { LruCache } from '../cache/lru-cache';
 import { answerModel, labelAll, upper, promptRecords } from './support/answer-model';
 
 const fast = { batchTimeoutMs: 0, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };

@@ -1,8 +1,8 @@
 import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { ModelCallError, type EmbeddingRequest, type EmbeddingResponse, type Model } from '@mlpredict/core';
-import { embedAll, mlEmbed } from '../predict/ml-embed';
-import { filterAll, mlFilter, toVerdict } from '../predict/ml-filter';
-import { completeAll, mlComplete } from '../predict/ml-complete';
+import { embedAll, mlEmbed } from '../operators/ml-embed';
+import { filterAll, mlFilter, toVerdict } from '../operators/ml-filter';
+import { completeAll, mlComplete } from '../operators/ml-complete';
 import { answerModel, promptRecords } from './support/answer-model';
 
 const fast = { batchTimeoutMs: 0, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };

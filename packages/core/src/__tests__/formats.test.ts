@@ -1,8 +1,8 @@
 import { predictAll, resolveOptions, renderPrompt, type CompletionRequest } from '@mlpredict/core';
-import { readXmlAnswers } from '../parse/read-xml-answers';
-import { readDelimitedAnswers } from '../parse/read-delimited-answers';
-import { readTextAnswer } from '../parse/text-format';
-import { RESPONSE_FORMATS } from '../parse/response-formats';
+import { readXmlAnswers } from '../formats/xml/read-xml-answers';
+import { readDelimitedAnswers } from '../formats/delimited/read-delimited-answers';
+import { readTextAnswer } from '../formats/text/text-format';
+import { RESPONSE_FORMATS } from '../formats/registry';
 import { answerModel, promptRecords, upper, type PromptRecord } from './support/answer-model';
 
 const fast = { batchTimeoutMs: 0, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { resolveOptions } from '../config/options';
-import { LruCache } from '../predict/lru-cache';
-import { cacheKey, runCacheKey, stableJson } from '../predict/cache-key';
-import type { AnswerCache } from '../predict/answer-cache';
+import { LruCache } from '../cache/lru-cache';
+import { cacheKey, runCacheKey, stableJson } from '../cache/cache-key';
+import type { AnswerCache } from '../cache/answer-cache';
 
 describe('LruCache', () => {
   it('returns what was set, undefined for a miss', () => {

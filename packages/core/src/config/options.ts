@@ -4,13 +4,13 @@
  */
 import { z } from 'zod';
 import type { SchedulerLike } from 'rxjs';
-import type { AnswerCache } from '../predict/answer-cache.js';
-import { RunStats } from '../predict/run-stats.js';
+import type { AnswerCache } from '../cache/answer-cache.js';
+import { RunStats } from '../metrics/run-stats.js';
 import type { Model } from '../model/model.js';
-import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../predict/events.js';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
 import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
 import { formatOptionIssues } from './format-issues.js';
-import { RESPONSE_FORMAT_NAMES } from '../parse/response-formats.js';
+import { RESPONSE_FORMAT_NAMES } from '../formats/registry.js';
 
 /** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
 const numeric = (schema: z.ZodNumber) =>

@@ -14,8 +14,8 @@
 import { Subject, type OperatorFunction } from 'rxjs';
 import type { Model } from '../model/model.js';
 import type { PredictOptions } from '../config/options.js';
-import { mlPredict } from '../predict/ml-predict.js';
-import type { PredictResult } from '../predict/result.js';
+import { mlPredict } from '../operators/ml-predict.js';
+import type { PredictResult } from '../results/result.js';
 import type { Outcome } from './task-engine.js';
 
 interface Segment {

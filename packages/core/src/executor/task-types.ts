@@ -5,9 +5,9 @@
  */
 import type { ChatMessage, Model, ResponseShape, TokenUsage } from '../model/model.js';
 import type { RetryStrategy } from '../config/options.js';
-import type { PredictErrorCode } from '../predict/result.js';
-import type { RateLimitEvent, RequestEvent, RetryEvent } from '../predict/events.js';
-import type { RunStats } from '../predict/run-stats.js';
+import type { PredictErrorCode } from '../results/result.js';
+import type { RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
+import type { RunStats } from '../metrics/run-stats.js';
 
 /**
  * Why a task failed. The operators' closed list (an LLM task fails with `http`,

@@ -7,7 +7,7 @@
  * API is a no-op, so the hooks cost next to nothing until you set one up.
  */
 import { SpanKind, SpanStatusCode, diag, metrics, trace, type Attributes, type Counter, type Histogram, type Meter, type Tracer } from '@opentelemetry/api';
-import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../predict/events.js';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
 
 /** The instrumentation scope name spans and meters are created under by default. */
 export const INSTRUMENTATION_NAME = '@mlpredict/core';

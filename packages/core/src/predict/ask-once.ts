@@ -8,9 +8,9 @@ import type { ModelCallError } from '../model/errors.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { renderMessages, effectiveValueField } from '../prompt/render-prompt.js';
 import { estimateTokens } from '../batching/estimate-tokens.js';
-import { RESPONSE_FORMATS } from '../parse/response-formats.js';
+import { RESPONSE_FORMATS } from '../formats/registry.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
-import { batchResponseShape, type StructuredMode } from '../prompt/batch-response-shape.js';
+import { batchResponseShape, type StructuredMode } from '../formats/json/batch-response-shape.js';
 import { reconcile } from './reconcile.js';
 
 export interface AskContext {

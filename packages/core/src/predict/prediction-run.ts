@@ -11,12 +11,12 @@ import { callPolicyFor } from '../resilience/call-policy.js';
 import { chatResolver, type BatchResolver } from './resolve-batch.js';
 import { DeadlineExceeded } from './settle-failure.js';
 import type { CallPolicy } from '../resilience/call-model.js';
-import { PredictError, type PredictResult } from './result.js';
+import { PredictError, type PredictResult } from '../results/result.js';
 import { toResult, type Settlement, type WorkItem } from './work-item.js';
-import type { BatchEvent } from './events.js';
+import type { BatchEvent } from '../results/events.js';
 import { SharedAnswers } from './shared-answers.js';
-import { LruCache } from './lru-cache.js';
-import { runCacheKey } from './cache-key.js';
+import { LruCache } from '../cache/lru-cache.js';
+import { runCacheKey } from '../cache/cache-key.js';
 
 export interface RunObserver<T> {
   next(result: PredictResult<T>): void;

@@ -3,7 +3,7 @@
  * index, never by position.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { RawAnswer } from '../parse/read-json-answers.js';
+import type { RawAnswer } from '../formats/json/read-json-answers.js';
 
 export interface Reconciled {
   /** Position in the request (0-based) → value. */

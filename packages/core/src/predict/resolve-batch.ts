@@ -14,7 +14,7 @@ import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { askOnce, type AskContext } from './ask-once.js';
 import { askWithVotes } from './ask-with-votes.js';
 import { checkValue } from './check-value.js';
-import type { PredictErrorCode } from './result.js';
+import type { PredictErrorCode } from '../results/result.js';
 import type { WorkItem } from './work-item.js';
 
 /**

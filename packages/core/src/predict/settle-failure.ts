@@ -3,7 +3,7 @@
  * the difference between a user's cancel and a record's deadline.
  */
 import type { ModelCallError } from '../model/errors.js';
-import type { PredictErrorCode, PredictVia } from './result.js';
+import type { PredictErrorCode, PredictVia } from '../results/result.js';
 import type { Settlement, WorkItem } from './work-item.js';
 
 export type Settle = (item: WorkItem, settlement: Settlement) => void;

@@ -4,7 +4,7 @@
  * runs (and for later duplicates) answers come from the cache. Either way the
  * record's result says `via: 'cache'`.
  */
-import type { AnswerCache } from './answer-cache.js';
+import type { AnswerCache } from '../cache/answer-cache.js';
 import type { Settlement, WorkItem } from './work-item.js';
 
 export class SharedAnswers {

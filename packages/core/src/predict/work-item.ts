@@ -3,7 +3,7 @@
  * {@link PredictResult}.
  */
 import type { TokenUsage } from '../model/model.js';
-import type { PredictErrorInfo, PredictMeta, PredictResult, PredictVia } from './result.js';
+import type { PredictErrorInfo, PredictMeta, PredictResult, PredictVia } from '../results/result.js';
 
 export interface WorkItem<T = unknown> {
   seq: number;

@@ -6,7 +6,7 @@ import Mustache from 'mustache';
 import type { ChatMessage } from '../model/model.js';
 import { recordText, type RecordTextOptions } from './record-text.js';
 import { DEFAULT_VALUE_FIELD, defaultInstruction } from './default-template.js';
-import { RESPONSE_FORMATS, type ResponseFormatName } from '../parse/response-formats.js';
+import { RESPONSE_FORMATS, type ResponseFormatName } from '../formats/registry.js';
 
 /** The options rendering reads (a subset of the resolved operator options). */
 export interface PromptOptions {

@@ -6,7 +6,7 @@
  */
 import type { CompletionRequest, CompletionResponse, Model } from '../model/model.js';
 import { ModelCallError, isAbortError, isRetryable } from '../model/errors.js';
-import type { RequestEvent, RetryEvent, RateLimitEvent } from '../predict/events.js';
+import type { RequestEvent, RetryEvent, RateLimitEvent } from '../results/events.js';
 import { abortableSleep, abortReason } from './abortable-sleep.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { ModelRuntime } from './model-runtime.js';

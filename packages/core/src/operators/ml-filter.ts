@@ -8,7 +8,7 @@ import type { Model } from '../model/model.js';
 import { resolveOptions, type PredictOptions } from '../config/options.js';
 import { formatOptionIssues } from '../config/format-issues.js';
 import { mlPredict } from './ml-predict.js';
-import type { PredictResult } from './result.js';
+import type { PredictResult } from '../results/result.js';
 
 /** The value field the default prompt asks for. */
 export const FILTER_VALUE_FIELD = 'match';

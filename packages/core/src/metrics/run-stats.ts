@@ -4,8 +4,8 @@
  * `events$` for logs and meters.
  */
 import { Subject, type Observable } from 'rxjs';
-import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from './events.js';
-import type { PredictErrorCode, PredictResult } from './result.js';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
+import type { PredictErrorCode, PredictResult } from '../results/result.js';
 
 /** Prices in your currency per million tokens, for `estimatedCost`. */
 export interface PriceTable {

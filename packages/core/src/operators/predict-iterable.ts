@@ -7,8 +7,8 @@ import { Observable } from 'rxjs';
 import type { Model } from '../model/model.js';
 import { resolveOptions, type PredictOptions } from '../config/options.js';
 import { mlPredict } from './ml-predict.js';
-import { maxRecordsInFlight } from './prediction-run.js';
-import type { PredictResult } from './result.js';
+import { maxRecordsInFlight } from '../predict/prediction-run.js';
+import type { PredictResult } from '../results/result.js';
 
 /**
  * Predicts the records of an iterable or async iterable, yielding results in

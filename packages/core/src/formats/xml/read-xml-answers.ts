@@ -9,7 +9,7 @@
  * whole text or guesses at the unclosed rest. Scanning for complete elements keeps
  * every complete answer, drops the cut-off one, and ignores everything else.
  */
-import { parseIndex, type RawAnswer, type ReadAnswers } from './read-json-answers.js';
+import { parseIndex, type RawAnswer, type ReadAnswers } from '../json/read-json-answers.js';
 
 export interface XmlAnswerOptions {
   /** The attribute (or child element) holding the record's index. */

@@ -4,9 +4,9 @@
  * minItems = maxItems trick), so the model can't drop or add records.
  */
 import { z } from 'zod';
-import type { ResponseShape } from '../model/model.js';
-import type { ResolvedOptions } from '../config/options.js';
-import { effectiveValueField } from './render-prompt.js';
+import type { ResponseShape } from '../../model/model.js';
+import type { ResolvedOptions } from '../../config/options.js';
+import { effectiveValueField } from '../../prompt/render-prompt.js';
 
 export type StructuredMode = 'off' | 'json_object' | 'json_schema';
 

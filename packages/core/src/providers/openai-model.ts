@@ -4,9 +4,9 @@
  * retries off: mlpredict is the one retry owner.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { Model, ModelLimits, CompletionRequest, CompletionResponse, EmbeddingRequest, EmbeddingResponse } from './model.js';
-import { ModelCallError } from './errors.js';
-import { retryAfterMs } from './retry-after.js';
+import type { Model, ModelLimits, CompletionRequest, CompletionResponse, EmbeddingRequest, EmbeddingResponse } from '../model/model.js';
+import { ModelCallError } from '../model/errors.js';
+import { retryAfterMs } from '../model/retry-after.js';
 
 export interface OpenAIModelOptions extends ModelLimits {
   /** The model id, e.g. `gpt-4o-mini`, or your deployment's name. */

@@ -1,7 +1,7 @@
 /** `responseFormat: 'xml'`: records and answers as `<item index="n">…</item>`. */
-import { DEFAULT_XML_SYSTEM_PROMPT, DEFAULT_XML_TEMPLATE } from '../prompt/format-templates.js';
+import { DEFAULT_XML_SYSTEM_PROMPT, DEFAULT_XML_TEMPLATE } from '../../prompt/format-templates.js';
 import { readXmlAnswers } from './read-xml-answers.js';
-import type { ResponseFormat } from './response-format.js';
+import type { ResponseFormat } from '../response-format.js';
 
 export const xmlFormat: ResponseFormat = {
   name: 'xml',

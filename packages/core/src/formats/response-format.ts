@@ -3,7 +3,7 @@
  * read back. Adding a format is one file implementing this plus a line in
  * `response-formats.ts`; the engine never changes.
  */
-import type { ReadAnswers } from './read-json-answers.js';
+import type { ReadAnswers } from './json/read-json-answers.js';
 
 export interface AnswerReadOptions {
   /** JSONPath to the answer items (json only). */

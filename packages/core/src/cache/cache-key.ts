@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ResolvedOptions } from '../config/options.js';
-import { RESPONSE_FORMATS } from '../parse/response-formats.js';
+import { RESPONSE_FORMATS } from '../formats/registry.js';
 import { effectiveValueField } from '../prompt/render-prompt.js';
 import { DEFAULT_VALUE_FIELD, defaultInstruction } from '../prompt/default-template.js';
 

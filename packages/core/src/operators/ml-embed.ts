@@ -9,8 +9,8 @@ import { optionsSchema, resolveOptions } from '../config/options.js';
 import { normalizeKeys } from '../config/option-keys.js';
 import { formatOptionIssues } from '../config/format-issues.js';
 import { predictOperator } from './ml-predict.js';
-import { embeddingResolver } from './resolve-embeddings.js';
-import type { PredictResult } from './result.js';
+import { embeddingResolver } from '../predict/resolve-embeddings.js';
+import type { PredictResult } from '../results/result.js';
 
 const numeric = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), schema);

@@ -1,7 +1,7 @@
 /** `responseFormat: 'json'`: the proposal's `[{"index": n, "<field>": …}]`. */
-import { DEFAULT_JSON_TEMPLATE, DEFAULT_SYSTEM_PROMPT } from '../prompt/default-template.js';
+import { DEFAULT_JSON_TEMPLATE, DEFAULT_SYSTEM_PROMPT } from '../../prompt/default-template.js';
 import { readJsonAnswers } from './read-json-answers.js';
-import type { ResponseFormat } from './response-format.js';
+import type { ResponseFormat } from '../response-format.js';
 
 export const jsonFormat: ResponseFormat = {
   name: 'json',

@@ -1,9 +1,9 @@
 /** The response formats `responseFormat` accepts, by name. */
-import { delimitedFormat } from './delimited-format.js';
-import { jsonFormat } from './json-format.js';
+import { delimitedFormat } from './delimited/delimited-format.js';
+import { jsonFormat } from './json/json-format.js';
 import type { ResponseFormat } from './response-format.js';
-import { textFormat } from './text-format.js';
-import { xmlFormat } from './xml-format.js';
+import { textFormat } from './text/text-format.js';
+import { xmlFormat } from './xml/xml-format.js';
 
 export const RESPONSE_FORMATS = {
   json: jsonFormat,

@@ -3,7 +3,7 @@
  * answers from `index<delimiter>value` lines. Lines that don't start with an index
  * and the delimiter (prose, code fences, headers) are not answers and are skipped.
  */
-import { parseIndex, type RawAnswer, type ReadAnswers } from './read-json-answers.js';
+import { parseIndex, type RawAnswer, type ReadAnswers } from '../json/read-json-answers.js';
 
 export interface DelimitedAnswerOptions {
   /** Between index and value; the value is everything after its first occurrence. */

@@ -4,9 +4,9 @@
  * records reads nothing, and the engine splits it down to single records; use it
  * with `batchSize: 1` (as `mlComplete` does).
  */
-import { DEFAULT_TEXT_SYSTEM_PROMPT, DEFAULT_TEXT_TEMPLATE } from '../prompt/format-templates.js';
-import type { ReadAnswers } from './read-json-answers.js';
-import type { ResponseFormat } from './response-format.js';
+import { DEFAULT_TEXT_SYSTEM_PROMPT, DEFAULT_TEXT_TEMPLATE } from '../../prompt/format-templates.js';
+import type { ReadAnswers } from '../json/read-json-answers.js';
+import type { ResponseFormat } from '../response-format.js';
 
 /**
  * @example

@@ -5,9 +5,9 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Model } from '../model/model.js';
 import { resolveOptions, type PredictOptions, type ResolvedOptions } from '../config/options.js';
 import { batchRecords } from '../batching/batch-records.js';
-import { PredictionRun, type RunParts } from './prediction-run.js';
-import type { PredictResult } from './result.js';
-import type { WorkItem } from './work-item.js';
+import { PredictionRun, type RunParts } from '../predict/prediction-run.js';
+import type { PredictResult } from '../results/result.js';
+import type { WorkItem } from '../predict/work-item.js';
 
 /**
  * Runs a model over every record of a stream, many records per request, and emits

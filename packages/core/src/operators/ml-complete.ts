@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Model } from '../model/model.js';
 import { resolveOptions, type PredictOptions } from '../config/options.js';
 import { mlPredict } from './ml-predict.js';
-import type { PredictResult } from './result.js';
+import type { PredictResult } from '../results/result.js';
 
 /** Options of {@link mlComplete}: `mlPredict`'s, less `responseFormat`, which it picks. */
 export type CompleteOptions = Omit<PredictOptions, 'responseFormat' | 'response.format'>;

@@ -5,7 +5,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import type { Model } from '../model/model.js';
 import type { PredictOptions } from '../config/options.js';
 import { mlPredict } from './ml-predict.js';
-import type { PredictResult } from './result.js';
+import type { PredictResult } from '../results/result.js';
 
 /**
  * Predicts every record of an array; resolves with one result per record, in order.
