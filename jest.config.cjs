@@ -13,6 +13,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/integration-tests/bench/'],
   moduleNameMapper: {
     '^@mlpredict/core/opentelemetry$': '<rootDir>/packages/core/src/metrics/opentelemetry.ts',
+    '^@mlpredict/core/internals$': '<rootDir>/packages/core/src/internals.ts',
+    '^@mlpredict/core/executor$': '<rootDir>/packages/core/src/executor.ts',
     ...Object.fromEntries(packages.map((p) => [`^@mlpredict/${p}$`, `<rootDir>/packages/${p}/src/index.ts`])),
     '^@mlpredict/kafka/testing$': '<rootDir>/packages/kafka/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { optionsSchema, DOTTED_KEYS, PREDICT_ERROR_CODES, RESPONSE_FORMAT_NAMES } from '@mlpredict/core';
+import { PREDICT_ERROR_CODES } from '@mlpredict/core';
+import { optionsSchema, DOTTED_KEYS, RESPONSE_FORMAT_NAMES } from '@mlpredict/core/internals';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 const section = (title: string) => readme.split(`## ${title}`)[1]!.split('\n## ')[0]!;

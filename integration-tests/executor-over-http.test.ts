@@ -3,7 +3,8 @@
  * model's bound with the operators.
  */
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { mlPredict, predictAll, runTasks, mapChain, openAIModel } from '@mlpredict/core';
+import { mlPredict, predictAll, openAIModel } from '@mlpredict/core';
+import { runTasks, mapChain } from '@mlpredict/core/executor';
 import { startSimulator, sentimentOf, type Simulator } from '@mlpredict/testing';
 import { modelAt, reviews, sleep } from './support';
 
@@ -82,12 +83,12 @@ it('a 3-step chain over 50 items with maxFlows 5 keeps order and reports per-ite
   );
   expect(results.map((r) => r.index)).toEqual(items.map((_, i) => i));
   expect(results.map((r) => r.item)).toEqual(items);
-  const failed = results.filter((r) => r.status === 'failed');
+  const failed = results.filter((r) => !r.ok);
   expect(failed.map((r) => [r.index, r.failedStep])).toEqual([
     [13, 'cleaned'],
     [31, 'cleaned'],
   ]);
-  for (const r of results.filter((x) => x.status === 'completed')) {
+  for (const r of results.filter((x) => x.ok)) {
     expect(r.outputs.label).toBe(sentimentOf(r.item));
     expect(r.outputs.batched).toBe(sentimentOf(r.item));
   }

@@ -5,7 +5,8 @@
  */
 import type { EachBatchPayload, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import { Subject, type Subscription } from 'rxjs';
-import { maxRecordsInFlight, mlPredict, resolveOptions, type Model, type PredictOptions, type PredictResult } from '@mlpredict/core';
+import { mlPredict, type Model, type PredictOptions, type PredictResult } from '@mlpredict/core';
+import { maxRecordsInFlight, resolveOptions } from '@mlpredict/core/internals';
 import type { PipelineConsumer, PipelineKafka, PipelineProducer } from './kafka-client.js';
 import { FlowControl } from './flow-control.js';
 import { OffsetTracker, type PartitionTrack, type SendSlice } from './offset-tracker.js';
@@ -626,8 +627,10 @@ function errorMessage(error: unknown): string {
 /** The result for a message that never reached the model. */
 function badInput(message: KafkaMessage, reason: string): PredictResult {
   return {
+    ok: false,
     input: message.value?.toString('utf8') ?? null,
     seq: -1,
+    key: -1,
     error: { code: 'bad_input', message: reason, attempts: 0 },
     meta: { batchId: -1, attempts: 0, via: 'single', repairs: 0, latencyMs: 0 },
   };

@@ -3,7 +3,7 @@
  * indices, and which answer shape it asks for. The simulator and the fake models
  * both answer through this, so they understand prompts identically.
  */
-import { balancedEnd } from '@mlpredict/core';
+import { balancedEnd } from '@mlpredict/core/internals';
 
 /** One record as the prompt shows it. */
 export interface PromptRecord {

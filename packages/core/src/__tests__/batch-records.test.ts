@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { batchRecords } from '@mlpredict/core';
+import { batchRecords } from '@mlpredict/core/internals';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 

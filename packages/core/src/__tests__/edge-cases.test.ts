@@ -1,6 +1,7 @@
 /** Edge cases a review found: each test failed before its fix. */
 import { Subject } from 'rxjs';
-import { predictAll, predictIterable, mlPredict, ModelCallError, TokenBucket, type PredictResult } from '@mlpredict/core';
+import { predictAll, predictIterable, mlPredict, ModelCallError, type PredictResult } from '@mlpredict/core';
+import { TokenBucket } from '@mlpredict/core/internals';
 import { answerModel, labelAll, upper } from './support/answer-model';
 
 const fast = { batchTimeoutMs: 0, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };

@@ -178,13 +178,13 @@ describe('mapChain', () => {
 
     const failedByCheck = results.filter((r) => r.index % 7 === 3);
     for (const r of failedByCheck) {
-      expect(r).toMatchObject({ status: 'failed', failedStep: 'length', error: { code: 'failed', message: `no length for ${r.index}` } });
+      expect(r).toMatchObject({ ok: false, failedStep: 'length', error: { code: 'failed', message: `no length for ${r.index}` } });
       expect(r.outputs).toEqual({ clean: `item ${r.index}`, shout: `ITEM ${r.index}` });
     }
-    expect(results[11]).toMatchObject({ status: 'failed', failedStep: 'shout', error: { code: 'http', status: 400 }, outputs: { clean: 'item 11' } });
+    expect(results[11]).toMatchObject({ ok: false, failedStep: 'shout', error: { code: 'http', status: 400 }, outputs: { clean: 'item 11' } });
     expect(results[11]!.steps.map((s) => s.tag)).toEqual(['clean', 'shout']);
 
-    const completed = results.filter((r) => r.status === 'completed');
+    const completed = results.filter((r) => r.ok);
     expect(completed).toHaveLength(50 - failedByCheck.length - 1);
     for (const r of completed) {
       expect(r.failedStep).toBeUndefined();
@@ -206,7 +206,7 @@ describe('mapChain', () => {
       ],
       { model, maxFlows: 20 },
     );
-    expect(results.map((r) => r.status)).toEqual(items.map(() => 'completed'));
+    expect(results.map((r) => r.ok)).toEqual(items.map(() => true));
     expect(results.map((r) => r.outputs.both)).toEqual(items.map((it) => `${it.id}:REVIEW ${it.id}`));
     expect(model.requests.length).toBeLessThan(items.length);
     expect(model.requests.length).toBe(2);
@@ -236,8 +236,8 @@ describe('mapChain', () => {
     const model = answerModel((records) => JSON.stringify(records.map((r) => ({ index: r.index, answer: r.text === 'x' ? 'not a number' : r.text.length }))));
     const results = await mapChain(['x', 'four'], [{ name: 'size', run: { batch: { options: { batchTimeoutMs: 60_000, valueSchema: z.number() } } } }], { model });
     expect(model.requests).toHaveLength(1);
-    expect(results[0]).toMatchObject({ status: 'failed', failedStep: 'size', error: { code: 'schema' } });
-    expect(results[1]).toMatchObject({ status: 'completed', outputs: { size: 4 } });
+    expect(results[0]).toMatchObject({ ok: false, failedStep: 'size', error: { code: 'schema' } });
+    expect(results[1]).toMatchObject({ ok: true, outputs: { size: 4 } });
   });
 
   it('cancels every flow on abort: no calls after it, the rest failed as aborted', async () => {
@@ -256,7 +256,7 @@ describe('mapChain', () => {
     const results: ChainItemResult<number>[] = await running;
     await sleep(20);
     expect(model.requests).toHaveLength(3);
-    expect(results.every((r) => r.status === 'failed' && r.error?.code === 'aborted' && r.failedStep === 'ask')).toBe(true);
+    expect(results.every((r) => !r.ok && r.error?.code === 'aborted' && r.failedStep === 'ask')).toBe(true);
   });
 
   it('keeps the model’s maxConcurrency across flows and a shared batch step', async () => {
@@ -277,7 +277,7 @@ describe('mapChain', () => {
       ],
       { model, maxFlows: 12 },
     );
-    expect(results.every((r) => r.status === 'completed')).toBe(true);
+    expect(results.every((r) => r.ok)).toBe(true);
     expect(lastUser(model.requests[0]!)).toMatch(/^Summarise:\n\ndoc \d+$/);
     expect(model.peak).toBe(2);
   });

@@ -1,5 +1,6 @@
+import type { LocalQuota } from '@mlpredict/core';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { mlPredict, predictAll, ModelCallError, modelRuntime, RunStats, type CompletionRequest } from '@mlpredict/core';
+import { mlPredict, predictAll, ModelCallError, RunStats, type CompletionRequest } from '@mlpredict/core';
 import { promptRecords } from './support/answer-model';
 import { fakeModel, sleep } from './support/counting-model';
 import { runTasks } from '../executor/run-tasks';
@@ -37,7 +38,7 @@ describe('model-level parallelism', () => {
     expect(model.requests.length).toBe(10 + 10 + 12);
     // 32 requests all wanted to go at once; the model's bound let exactly 4 through at a time.
     expect(model.peak).toBe(4);
-    expect(modelRuntime(model).limiter!.peak).toBe(4);
+    expect((model.runtime!.quota as LocalQuota).limiter!.peak).toBe(4);
   });
 
   it('makes a function task hold one of the model’s slots while it runs', async () => {

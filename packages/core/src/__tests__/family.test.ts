@@ -1,5 +1,5 @@
 import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
-import { ModelCallError, type EmbeddingRequest, type EmbeddingResponse, type Model } from '@mlpredict/core';
+import { ModelCallError, type Model, type EmbeddingRequest, type EmbeddingResponse } from '@mlpredict/core';
 import { embedAll, mlEmbed } from '../operators/ml-embed';
 import { filterAll, mlFilter, toVerdict } from '../operators/ml-filter';
 import { completeAll, mlComplete } from '../operators/ml-complete';
@@ -69,12 +69,12 @@ describe('mlEmbed', () => {
     expect(results.every((r) => r.meta.attempts === 2)).toBe(true);
   });
 
-  it('gives each record of a request refused with a 400 an http error, without retries', async () => {
+  it('stops at a request refused with a 400: each record gets the http error, marked fatal, without retries', async () => {
     const model = embedModel(() => {
       throw new ModelCallError('bad request', { kind: 'http', status: 400 });
     });
     const results = await embedAll(model, texts(3), fast);
-    expect(results.map((r) => r.error)).toEqual(Array(3).fill({ code: 'http', status: 400, message: 'HTTP 400: bad request', attempts: 1 }));
+    expect(results.map((r) => r.error)).toEqual(Array(3).fill({ code: 'http', status: 400, message: 'HTTP 400: bad request', attempts: 1, fatal: true }));
     expect(results.every((r) => r.value === undefined)).toBe(true);
     expect(model.requests).toHaveLength(1);
   });

@@ -1,4 +1,5 @@
-import { predictAll, resolveOptions, renderPrompt, type CompletionRequest } from '@mlpredict/core';
+import { predictAll, type CompletionRequest, type PredictOptions } from '@mlpredict/core';
+import { recordText, renderMessages, resolveOptions } from '@mlpredict/core/internals';
 import { readXmlAnswers } from '../formats/xml/read-xml-answers';
 import { readDelimitedAnswers } from '../formats/delimited/read-delimited-answers';
 import { readTextAnswer } from '../formats/text/text-format';
@@ -130,15 +131,21 @@ describe('text format', () => {
   });
 });
 
+/** The messages one request would send for these inputs, as the engine renders them. */
+function render(inputs: string[], options: PredictOptions) {
+  const { prompt } = resolveOptions(options);
+  return renderMessages(inputs.map((input) => ({ input, text: recordText(input, prompt) })), prompt);
+}
+
 describe('the format registry', () => {
   it('registers json, xml, delimited and text, and the option accepts each', () => {
     expect(Object.keys(RESPONSE_FORMATS).sort()).toEqual(['delimited', 'json', 'text', 'xml']);
-    for (const name of ['xml', 'delimited', 'text'] as const) expect(resolveOptions({ responseFormat: name }).responseFormat).toBe(name);
+    for (const name of ['xml', 'delimited', 'text'] as const) expect(resolveOptions({ responseFormat: name }).parse.format.name).toBe(name);
     expect(() => resolveOptions({ responseFormat: 'yaml' as never })).toThrow(/"responseFormat" \(response\.format\): expected one of .*"xml"/);
   });
 
   it('renders the xml prompt as <item> elements, with the value field and system prompt', () => {
-    const [system, user] = renderPrompt(['say "hi" <b>', 'x'], { ...resolveOptions({ responseFormat: 'xml', valueField: 'sentiment' }) });
+    const [system, user] = render(['say "hi" <b>', 'x'], { responseFormat: 'xml', valueField: 'sentiment' });
     expect(system!.content).toMatch(/XML/);
     // Record text as a JSON string, or XML-escaped once the view has an `xmlText` field.
     const forms = ['<item index="1">"say \\"hi\\" <b>"</item>', '<item index="1">say "hi" &lt;b&gt;</item>'];
@@ -148,7 +155,7 @@ describe('the format registry', () => {
   });
 
   it('renders the delimited prompt with the delimiter option', () => {
-    const [, user] = renderPrompt(['a'], resolveOptions({ responseFormat: 'delimited', delimiter: '::', valueField: 'label' }));
+    const [, user] = render(['a'], { responseFormat: 'delimited', delimiter: '::', valueField: 'label' });
     expect(user!.content).toContain('Input 1: "a"');
     expect(user!.content).toContain('<input number>::<label>');
   });

@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { predictAll } from '@mlpredict/core';
 import { resolveOptions } from '../config/options';
 import { LruCache } from '../cache/lru-cache';
-import { cacheKey, runCacheKey, stableJson } from '../cache/cache-key';
+import { cacheKey, stableJson } from '../cache/cache-key';
+import { runCacheKey } from '../predict/run-cache-key';
+import { answerModel, labelAll } from './support/answer-model';
 import type { AnswerCache } from '../cache/answer-cache';
 
 describe('LruCache', () => {
@@ -97,11 +100,29 @@ describe('cacheKey', () => {
 });
 
 describe('runCacheKey and value schemas', () => {
-  it('keys by the value schema too, the same schema alike', () => {
-    const key = (schema?: z.ZodType) => runCacheKey('m', resolveOptions({ valueField: 'v', valueSchema: schema }))('x');
-    expect(key(z.enum(['a', 'b']))).toBe(key(z.enum(['a', 'b'])));
-    expect(key(z.enum(['a', 'b']))).not.toBe(key(z.enum(['a', 'c'])));
-    expect(key(z.enum(['a', 'b']))).not.toBe(key());
-    expect(key(z.string().transform((s) => s.length))).toMatch(/^[0-9a-f]{64}$/);
+  const key = (schema?: z.ZodType, structuredOutput: 'off' | 'json_schema' = 'off') => runCacheKey('m', resolveOptions({ valueField: 'v', valueSchema: schema, structuredOutput }))('x');
+
+  it('keys the raw answer, not the schema, unless the schema shapes the request', () => {
+    // The cache keeps what the model said; every hit is checked against the run's own schema.
+    expect(key(z.enum(['a', 'b']))).toBe(key(z.enum(['a', 'c'])));
+    expect(key(z.string().transform((s) => s.length))).toBe(key());
+    // With structured output the schema goes to the provider, so the request (and answer) differ.
+    expect(key(z.enum(['a', 'b']), 'json_schema')).not.toBe(key(z.enum(['a', 'c']), 'json_schema'));
+    expect(key(z.enum(['a', 'b']), 'json_schema')).toBe(key(z.enum(['a', 'b']), 'json_schema'));
+  });
+
+  it('checks a hit against the run’s schema: a transform applies, a rejecting schema gives a schema error', async () => {
+    const cache = new LruCache();
+    const model = answerModel(labelAll(() => 'positive', 'v'));
+    const options = { valueField: 'v', cache, batchTimeoutMs: 0 };
+    await predictAll(model, ['x'], { ...options, valueSchema: z.string() });
+    expect(model.requests).toHaveLength(1);
+
+    const lengths = await predictAll(model, ['x'], { ...options, valueSchema: z.string().transform((s) => s.length) });
+    expect(lengths[0]).toMatchObject({ ok: true, value: 8, meta: { via: 'cache' } });
+
+    const enums = await predictAll(model, ['x'], { ...options, valueSchema: z.enum(['yes', 'no']) });
+    expect(enums[0]).toMatchObject({ ok: false, error: { code: 'schema' }, meta: { via: 'cache' } });
+    expect(model.requests).toHaveLength(1);
   });
 });

@@ -149,12 +149,12 @@ describe('mlPredict', () => {
     expect(results.map((r) => r.value ?? r.error?.code)).toEqual(['A', 'B', 'too_large', 'D']);
   });
 
-  it('makes a 400 a per-record http error at once, without retries', async () => {
+  it('stops the run at a 400: every record gets it, marked fatal, without retries', async () => {
     const model = answerModel(() => {
       throw new ModelCallError('bad request', { kind: 'http', status: 400 });
     });
     const results = await predictAll(model, words(3), fast);
-    expect(results.map((r) => r.error)).toEqual(Array(3).fill({ code: 'http', status: 400, message: 'HTTP 400: bad request', attempts: 1 }));
+    expect(results.map((r) => r.error)).toEqual(Array(3).fill({ code: 'http', status: 400, message: 'HTTP 400: bad request', attempts: 1, fatal: true }));
     expect(model.requests).toHaveLength(1);
   });
 

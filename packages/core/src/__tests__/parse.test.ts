@@ -1,4 +1,4 @@
-import { extractJson, readJsonAnswers } from '@mlpredict/core';
+import { extractJson, readJsonAnswers } from '@mlpredict/core/internals';
 
 const opts = { responsePath: '$[*]', indexField: 'index', valueField: 'sentiment' };
 

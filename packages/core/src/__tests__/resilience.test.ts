@@ -1,4 +1,5 @@
-import { retryDelays, retryDelay, TokenBucket, RateGate, CircuitBreaker, ConcurrencyLimiter, retryAfterMs, callModel, callPolicyFor, resolveOptions, ModelCallError } from '@mlpredict/core';
+import { ModelCallError } from '@mlpredict/core';
+import { retryDelays, retryDelay, TokenBucket, RateGate, CircuitBreaker, ConcurrencyLimiter, retryAfterMs, callModel, callPolicyFor, resolveOptions, runtimeFor } from '@mlpredict/core/internals';
 import { abortableSleep } from '../resilience/abortable-sleep';
 
 describe('retry strategies', () => {
@@ -161,7 +162,7 @@ describe('the retry owner on fake timers', () => {
       },
     };
     const options = resolveOptions({ maxRetries: 5, retry: { strategy, baseDelayMs: 100, maxDelayMs: 1000 } });
-    const pending = callModel({ messages: [] }, callPolicyFor(model, options), { batchId: 0, records: 1, tokens: 0, signal: new AbortController().signal });
+    const pending = callModel({ messages: [] }, callPolicyFor(model, runtimeFor(model), { call: options.call }), { batchId: 0, records: 1, tokens: 0, signal: new AbortController().signal });
     await jest.advanceTimersByTimeAsync(10_000);
     const outcome = await pending;
     return { times, outcome };

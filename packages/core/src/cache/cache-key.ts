@@ -5,11 +5,6 @@
  * one key only when the same model would be asked the same thing the same way.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { ResolvedOptions } from '../config/options.js';
-import { RESPONSE_FORMATS } from '../formats/registry.js';
-import { effectiveValueField } from '../prompt/render-prompt.js';
-import { DEFAULT_VALUE_FIELD, defaultInstruction } from '../prompt/default-template.js';
 
 /** What goes into a key besides the model's name; absent parts count as absent. */
 export interface CacheKeyParts {
@@ -33,53 +28,7 @@ export interface CacheKeyParts {
  * // → '3f1c…' (64 hex digits), the same on every run and machine
  */
 export function cacheKey(modelName: string, parts: CacheKeyParts): string {
-  return createHash('sha256').update(stableJson({ v: 1, model: modelName, ...parts })).digest('hex');
-}
-
-/**
- * The key function for one run: its options fixed, each record's text to a key.
- * Defaults are resolved first (the format's template and system prompt, the
- * default instruction), so a key changes when what is sent changes, not when the
- * same thing is spelled differently.
- *
- * @example
- * const keyOf = runCacheKey(model.name, options);
- * const key = keyOf(item.text);
- */
-export function runCacheKey(modelName: string, options: ResolvedOptions): (text: string) => string {
-  const format = RESPONSE_FORMATS[options.responseFormat];
-  const valueField = effectiveValueField(options);
-  const fixed: Omit<CacheKeyParts, 'text'> = {
-    systemPrompt: options.systemPrompt ?? format.defaultSystemPrompt,
-    template: options.promptTemplate ?? format.defaultTemplate,
-    instruction: options.instruction ?? defaultInstruction(valueField ?? DEFAULT_VALUE_FIELD),
-    vars: options.vars,
-    indexField: options.indexField,
-    valueField,
-    format: options.responseFormat,
-    extra: {
-      responsePath: options.responseFormat === 'json' ? options.responsePath : undefined,
-      delimiter: options.responseFormat === 'delimited' ? options.delimiter : undefined,
-      temperature: options.temperature,
-      maxTokens: options.maxTokens,
-      structuredOutput: options.structuredOutput,
-      votes: options.votes,
-      valueSchema: options.valueSchema && schemaShape(options.valueSchema),
-    },
-  };
-  return (text) => cacheKey(modelName, { ...fixed, text });
-}
-
-/**
- * A value schema as JSON Schema, stable across processes. Transforms have no JSON
- * form and key as what they accept, so two transforms of the same input share keys.
- */
-function schemaShape(schema: z.ZodType): unknown {
-  try {
-    return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
-  } catch {
-    return 'unrepresentable';
-  }
+  return createHash('sha256').update(stableJson({ v: 2, model: modelName, ...parts })).digest('hex');
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `mapChain`: a multi-step chain run over every item of a list, a bounded
- * number of items at a time (AIchain's Pool), with a status per item.
+ * number of items at a time (AIchain's Pool), with a result per item.
  */
 import type { ChatMessage, Model } from '../model/model.js';
 import type { PredictOptions } from '../config/options.js';
@@ -74,20 +74,20 @@ interface ChainItemBase<T> {
 
 /** An item that went through every step. */
 export interface ChainItemCompleted<T = unknown> extends ChainItemBase<T> {
-  status: 'completed';
+  ok: true;
   failedStep?: undefined;
   error?: undefined;
 }
 
 /** An item stopped by a failing step (or a cancelled run). */
 export interface ChainItemFailed<T = unknown> extends ChainItemBase<T> {
-  status: 'failed';
+  ok: false;
   /** The step that failed (or was about to start when the run was cancelled). */
   failedStep: string;
   error: TaskErrorInfo;
 }
 
-/** One item's outcome, told apart by `status`. */
+/** One item's outcome, told apart by `ok` (as every result of mlpredict is). */
 export type ChainItemResult<T = unknown> = ChainItemCompleted<T> | ChainItemFailed<T>;
 
 /** The chain's settings a batch step inherits (under its own options). */
@@ -113,7 +113,7 @@ const POLICY_KEYS = ['maxRetries', 'retry', 'requestTimeoutMs', 'requestsPerMinu
  *   { name: 'summary', run: { prompt: (page: string) => `Summarise in one sentence:\n${page.slice(0, 4000)}` } },
  *   { name: 'sentiment', input: (_url, out) => out.summary, run: { batch: { options: { valueField: 'sentiment' } } } },
  * ], { model, maxFlows: 5 });
- * for (const r of results) console.log(r.index, r.status, r.status === 'completed' ? r.outputs.sentiment : `${r.failedStep}: ${r.error?.message}`);
+ * for (const r of results) console.log(r.index, r.ok, r.ok ? r.outputs.sentiment : `${r.failedStep}: ${r.error?.message}`);
  *
  * @param items the list; results come back in its order
  * @param steps the chain each item runs through, in order
@@ -221,8 +221,8 @@ async function runItem<T>(index: number, item: T, chain: ChainState<T>): Promise
   chain.active--;
 
   const end: ChainItemResult<T> = failure
-    ? { index, item, status: 'failed', outputs, failedStep: failure.step, error: failure.error, steps: done, durationMs: Date.now() - started }
-    : { index, item, status: 'completed', outputs, steps: done, durationMs: Date.now() - started };
+    ? { index, item, ok: false, outputs, failedStep: failure.step, error: failure.error, steps: done, durationMs: Date.now() - started }
+    : { index, item, ok: true, outputs, steps: done, durationMs: Date.now() - started };
   engine.report(options.onItemEnd as ((result: ChainItemResult<T>) => void) | undefined, end);
   return end;
 }

@@ -8,12 +8,15 @@
 import { setMaxListeners } from 'node:events';
 import type { ChatMessage, CompletionRequest, CompletionResponse, Model } from '../model/model.js';
 import type { ModelCallError } from '../model/errors.js';
-import { resolveOptions, type PredictOptions, type ResolvedOptions } from '../config/options.js';
+import type { ModelRuntime } from '../model/runtime.js';
 import { estimateTokens } from '../batching/estimate-tokens.js';
 import { callWithPolicy, type CallPolicy } from '../resilience/call-model.js';
 import { callPolicyFor } from '../resilience/call-policy.js';
-import { modelRuntime } from '../resilience/model-runtime.js';
+import { runtimeFor } from '../resilience/model-runtime.js';
+import type { LocalQuota } from '../resilience/local-quota.js';
 import { abortReason } from '../resilience/abortable-sleep.js';
+import { errorInfoOf } from '../results/error-code.js';
+import { checkExecutorOptions, executorCallSettings, type ExecutorCallSettings, type ExecutorCaller } from './executor-options.js';
 import type {
   ExecutorOptions,
   FunctionTask,
@@ -25,16 +28,14 @@ import type {
   TaskResult,
 } from './task-types.js';
 
-/** Keys the executor reads itself; everything else is a call option the operators' schema checks. */
-const EXECUTOR_KEYS = ['onTaskStart', 'onTaskEnd', 'concurrency', 'passResult', 'maxFlows', 'model', 'onItemStart', 'onItemEnd'] as const;
-
 /** How a task ended, before it gets its tag and duration. */
 export type Outcome =
   | { ok: true; value: unknown; attempts: number; text?: string; usage?: CompletionResponse['usage'] }
   | { ok: false; error: TaskErrorInfo; attempts: number; text?: string; usage?: CompletionResponse['usage'] };
 
 interface ModelSetup {
-  resolved: ResolvedOptions;
+  settings: ExecutorCallSettings;
+  runtime: ModelRuntime;
   policy: CallPolicy;
 }
 
@@ -50,30 +51,23 @@ export function checkPositiveInt(caller: string, name: string, value: unknown): 
 }
 
 export class TaskEngine {
-  readonly caller: string;
+  readonly caller: ExecutorCaller;
   /** The run's model, if it has one: LLM tasks' default and function tasks' slot holder. */
   readonly model?: Model;
-  readonly #callOptions: PredictOptions;
   readonly #options: ExecutorOptions;
   readonly #setups = new Map<Model, ModelSetup>();
   readonly #controller = new AbortController();
   readonly #systemPrompt: string | undefined;
   #hookError: { error: unknown } | undefined;
 
-  constructor(model: Model | undefined, options: ExecutorOptions, caller: string) {
+  constructor(model: Model | undefined, options: ExecutorOptions, caller: ExecutorCaller) {
     this.caller = caller;
     this.model = model;
     this.#options = options;
-    for (const hook of ['onTaskStart', 'onTaskEnd', 'onItemStart', 'onItemEnd'] as const) {
-      const value = (options as Record<string, unknown>)[hook];
-      if (value !== undefined && typeof value !== 'function') throw new TypeError(`${caller}: invalid options:\n  - "${hook}": expected a function, got ${typeof value}`);
-    }
-    const callOptions: Record<string, unknown> = { ...options };
-    for (const key of EXECUTOR_KEYS) delete callOptions[key];
-    this.#callOptions = callOptions as PredictOptions;
     // Validates now, so a bad option fails the call before any task starts. The
     // system prompt is the run's own: a model's default one is written for batches.
-    this.#systemPrompt = resolveOptions(this.#callOptions, undefined, caller).systemPrompt;
+    checkExecutorOptions(caller, options as Record<string, unknown>);
+    this.#systemPrompt = options.systemPrompt;
     if (model) this.setupFor(model);
 
     // Every waiting task listens on the run's signal; that is by design, not a leak.
@@ -92,8 +86,9 @@ export class TaskEngine {
   setupFor(model: Model): ModelSetup {
     let setup = this.#setups.get(model);
     if (!setup) {
-      const resolved = resolveOptions(this.#callOptions, model, this.caller);
-      setup = { resolved, policy: callPolicyFor(model, resolved) };
+      const settings = executorCallSettings(this.#options as Record<string, unknown>, model, this.caller);
+      const runtime = runtimeFor(model);
+      setup = { settings, runtime, policy: callPolicyFor(model, runtime, { call: settings.call, hooks: this.#options, stats: this.#options.stats }) };
       this.#setups.set(model, setup);
     }
     return setup;
@@ -117,11 +112,7 @@ export class TaskEngine {
     if (!model) throw new TypeError(`${where}: no model (give the task a model, or the run one)`);
     this.setupFor(model);
     const { maxRetries, ...retry } = t.retry ?? {};
-    resolveOptions(
-      { maxRetries, temperature: t.temperature, maxTokens: t.maxTokens, requestTimeoutMs: t.requestTimeoutMs, ...(t.retry && { retry }) },
-      undefined,
-      where,
-    );
+    executorCallSettings({ maxRetries, temperature: t.temperature, maxTokens: t.maxTokens, requestTimeoutMs: t.requestTimeoutMs, ...(t.retry && { retry }) }, undefined, where);
   }
 
   /**
@@ -141,13 +132,13 @@ export class TaskEngine {
    */
   async callLlm(index: number, task: LlmTask<unknown>, messages: ChatMessage[], defaultModel = this.model): Promise<Outcome> {
     const model = (task.model ?? defaultModel)!;
-    const { resolved, policy } = this.setupFor(model);
+    const { settings, policy } = this.setupFor(model);
     const signal = this.signal;
     if (signal.aborted) return abortedOutcome(0);
 
     const request: Omit<CompletionRequest, 'signal'> = { messages };
-    const temperature = task.temperature ?? resolved.temperature;
-    const maxTokens = task.maxTokens ?? resolved.maxTokens;
+    const temperature = task.temperature ?? settings.temperature;
+    const maxTokens = task.maxTokens ?? settings.maxTokens;
     if (temperature !== undefined) request.temperature = temperature;
     if (maxTokens !== undefined) request.maxTokens = maxTokens;
     if (task.responseShape) request.responseShape = task.responseShape;
@@ -189,7 +180,8 @@ export class TaskEngine {
   ): Promise<Outcome> {
     const signal = this.signal;
     const slotModel = slot.modelSlot === false ? undefined : (slot.model ?? defaultModel);
-    const limiter = slotModel ? modelRuntime(slotModel).limiter : undefined;
+    // A local quota bounds requests in flight with a limiter a function can hold; a shared quota has no such slot.
+    const limiter = slotModel ? (this.setupFor(slotModel).runtime.quota as Partial<LocalQuota>).limiter : undefined;
     let release: (() => void) | undefined;
     try {
       release = await limiter?.acquire(signal);
@@ -282,16 +274,9 @@ function withTaskOverrides(policy: CallPolicy, task: LlmTask<unknown>): CallPoli
   };
 }
 
-/** A model failure → the operators' codes (`http` for network errors too, as they do). */
+/** A model failure → the operators' codes, through the one map every path shares. */
 export function fromModelError(error: ModelCallError, attempts: number): TaskErrorInfo {
-  const code: TaskErrorCode =
-    error.kind === 'rate_limited' ? 'rate_limited'
-    : error.kind === 'timeout' ? 'timeout'
-    : error.kind === 'aborted' ? 'aborted'
-    : error.kind === 'context_length' ? 'too_large'
-    : 'http';
-  const status = error.status === undefined ? '' : `HTTP ${error.status}: `;
-  return { code, message: `${status}${error.message}`, attempts, ...(error.status !== undefined && { status: error.status }), cause: error };
+  return { ...errorInfoOf(error), attempts, cause: error };
 }
 
 function abortedOutcome(attempts: number): Outcome {

@@ -4,7 +4,7 @@
  * reports, and the options `runTasks`, `runSequence` and `mapChain` share.
  */
 import type { ChatMessage, Model, ResponseShape, TokenUsage } from '../model/model.js';
-import type { RetryStrategy } from '../config/options.js';
+import type { RetryStrategy } from '../resilience/retry-delays.js';
 import type { PredictErrorCode } from '../results/result.js';
 import type { RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
 import type { RunStats } from '../metrics/run-stats.js';

@@ -1,4 +1,8 @@
-/** The response formats `responseFormat` accepts, by name. */
+/**
+ * The response formats `responseFormat` accepts, by name: the one place a format
+ * is registered. Its own options join the operators' options from here.
+ */
+import type { z } from 'zod';
 import { delimitedFormat } from './delimited/delimited-format.js';
 import { jsonFormat } from './json/json-format.js';
 import type { ResponseFormat } from './response-format.js';
@@ -10,8 +14,11 @@ export const RESPONSE_FORMATS = {
   xml: xmlFormat,
   delimited: delimitedFormat,
   text: textFormat,
-} as const satisfies Record<string, ResponseFormat>;
+} as const satisfies Record<string, ResponseFormat<any>>;
 
 export type ResponseFormatName = keyof typeof RESPONSE_FORMATS;
 
 export const RESPONSE_FORMAT_NAMES = Object.keys(RESPONSE_FORMATS) as [ResponseFormatName, ...ResponseFormatName[]];
+
+/** Every format's own options (name → schema), for the options schema. */
+export const FORMAT_OPTION_SHAPES: Readonly<Record<string, z.ZodType>> = Object.assign({}, ...Object.values(RESPONSE_FORMATS).map((f) => f.options));

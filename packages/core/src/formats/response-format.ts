@@ -1,29 +1,47 @@
 /**
- * A response format: how the default prompt asks for answers, and how answers are
- * read back. Adding a format is one file implementing this plus a line in
- * `response-formats.ts`; the engine never changes.
+ * A response format is one unit: how its default prompt asks for answers, the
+ * options only it reads, what its templates show per record, how answers are
+ * read back, and the provider-side answer shape when it has one. Adding a format
+ * is its own folder plus one line in `registry.ts`; nothing else changes.
  */
+import type { z } from 'zod';
+import type { ResponseShape } from '../model/model.js';
 import type { ReadAnswers } from './json/read-json-answers.js';
 
+/** What every reader is told, besides the format's own options. */
 export interface AnswerReadOptions {
-  /** JSONPath to the answer items (json only). */
-  responsePath: string;
   indexField: string;
-  /** Undefined: the whole item is the value (json), or the whole line/element text. */
+  /** Undefined: the whole item (less its index) is the value (json), or the whole element/line text. */
   valueField?: string;
-  /** Separator between index and value (delimited only). */
-  delimiter: string;
   /** The provider said the answer was cut off (`finish_reason: length`): its last item may be partial. */
   truncated?: boolean;
 }
 
-export interface ResponseFormat {
+/** What a provider-side answer shape is built from. */
+export interface AnswerShapeInput {
+  indexField: string;
+  valueField?: string;
+  /** The value's JSON Schema, when `valueSchema` has one. */
+  valueJsonSchema?: Record<string, unknown>;
+}
+
+export interface ResponseFormat<Own extends object = Record<string, unknown>> {
   /** The `responseFormat` option value. */
   readonly name: string;
-  /** The Mustache template used when the user gives none (same view as any template). */
+  /** The Mustache template used when the user gives none (the same view as any template). */
   readonly defaultTemplate: string;
   /** The system prompt used when the user gives none. */
   readonly defaultSystemPrompt: string;
+  /**
+   * Options only this format reads, as zod schemas with their defaults (json:
+   * `responsePath`). They join the operators' options; resolved, they go to `read`,
+   * into the template view and into cache keys.
+   */
+  readonly options: { readonly [K in keyof Own]: z.ZodType<Own[K]> };
+  /** Per-record fields its templates use besides `index`, `text`, `textJson`, `input` (xml: `xmlText`). */
+  recordView?(text: string): Record<string, string>;
   /** Model text → indexed answers; never throws. */
-  read(text: string, options: AnswerReadOptions): ReadAnswers;
+  read(text: string, options: AnswerReadOptions & Own): ReadAnswers;
+  /** The provider-side shape for structured output (json only); undefined: the format has none. */
+  answerShape?(mode: 'json_object' | 'json_schema', input: AnswerShapeInput, count: number): ResponseShape | undefined;
 }

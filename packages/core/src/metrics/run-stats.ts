@@ -18,7 +18,7 @@ export type RunEvent =
   | ({ type: 'batch' } & BatchEvent)
   | ({ type: 'retry' } & RetryEvent)
   | ({ type: 'rate_limit' } & RateLimitEvent)
-  | { type: 'result'; result: PredictResult };
+  | { type: 'result'; result: PredictResult<unknown, unknown, unknown> };
 
 export interface StatsSnapshot {
   records: number;

@@ -16,7 +16,9 @@ export type ModelErrorKind =
   /** The prompt did not fit the context window. */
   | 'context_length'
   /** The caller aborted (unsubscribe, the user's AbortSignal). */
-  | 'aborted';
+  | 'aborted'
+  /** Not sent: the model's connection circuit is open (the endpoint kept refusing connections). */
+  | 'circuit_open';
 
 export interface ModelCallErrorInit {
   kind: ModelErrorKind;
@@ -33,8 +35,11 @@ export interface ModelCallErrorInit {
  * @example
  * throw new ModelCallError('rate limited', { kind: 'rate_limited', status: 429, retryAfterMs: 1000 });
  */
+const MARKER = Symbol.for('mlpredict.ModelCallError');
+
 export class ModelCallError extends Error {
   override readonly name = 'ModelCallError';
+  readonly [MARKER] = true;
   readonly kind: ModelErrorKind;
   readonly status?: number;
   readonly headers: Record<string, string>;
@@ -50,11 +55,30 @@ export class ModelCallError extends Error {
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
   }
+
+  /**
+   * True for a `ModelCallError` from any copy of mlpredict (two installed
+   * versions, a bundled one), where `instanceof` would say false.
+   *
+   * @example
+   * if (ModelCallError.isInstance(error)) console.log(error.kind, error.status);
+   */
+  static isInstance(value: unknown): value is ModelCallError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  }
 }
 
-/** True for an error that a later attempt may not repeat: 408, 409, 429, 5xx, network, timeout. */
+/**
+ * True for an error that a later attempt may not repeat: 408, 409, 429, 5xx,
+ * network, timeout. The server has the last word: `x-should-retry: true|false`
+ * overrides the status, as openai-node does.
+ */
 export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof ModelCallError)) return !isAbortError(error);
+  if (!ModelCallError.isInstance(error)) return !isAbortError(error);
+  if (error.kind === 'aborted') return false;
+  const hint = error.headers['x-should-retry'];
+  if (hint === 'true') return true;
+  if (hint === 'false') return false;
   switch (error.kind) {
     case 'rate_limited':
     case 'timeout':
@@ -69,8 +93,29 @@ export function isRetryable(error: unknown): boolean {
   }
 }
 
+/** Per-request 4xx answers: the request (one record's content, its size) is at fault, not the run's setup. */
+const PER_REQUEST_CODES = /content_filter|content_policy|safety|moderation|invalid_prompt/i;
+
+/**
+ * True for an error no later request will heal — a bad API key (401/403), an
+ * unknown model or route (404), any other non-retryable 4xx that is not about
+ * one request's content or size — so the run stops at once instead of sending
+ * every batch to the same refusal.
+ *
+ * @example
+ * isFatal(new ModelCallError('Incorrect API key', { kind: 'http', status: 401 })) // → true
+ * isFatal(new ModelCallError('too long', { kind: 'context_length', status: 400 })) // → false
+ */
+export function isFatal(error: unknown): boolean {
+  if (!ModelCallError.isInstance(error) || error.kind !== 'http' || isRetryable(error)) return false;
+  const status = error.status ?? 0;
+  if (status < 400 || status >= 500 || status === 413) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return !PER_REQUEST_CODES.test(`${typeof code === 'string' ? code : ''} ${error.message}`);
+}
+
 /** True for the errors fetch and AbortSignal raise when aborted. */
 export function isAbortError(error: unknown): boolean {
-  if (error instanceof ModelCallError) return error.kind === 'aborted';
+  if (ModelCallError.isInstance(error)) return error.kind === 'aborted';
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'APIUserAbortError');
 }

@@ -1,8 +1,9 @@
 /**
  * The provider-agnostic model interface. Every stage of mlpredict talks to a model
  * only through this file's types, so OpenAI, Azure, vLLM, Ollama, a fake or a
- * cassette are interchangeable. It has no dependencies on purpose.
+ * cassette are interchangeable. It depends only on its sibling contracts, on purpose.
  */
+import type { ModelRuntime } from './runtime.js';
 
 /** One chat message. */
 export interface ChatMessage {
@@ -88,8 +89,14 @@ export interface Model {
   readonly name: string;
   /** Default options (the proposal's CREATE MODEL … WITH); a call's options override them. */
   readonly defaults?: Readonly<Record<string, unknown>>;
-  /** Shared limits; see {@link ModelLimits}. */
+  /** Shared limits; see {@link ModelLimits}. Used to make a runtime when the model brings none. */
   readonly limits?: ModelLimits;
+  /**
+   * Its quota, connection circuit and learned capabilities, shared by everything
+   * that uses this model object (`openAIModel` always makes one). A model without
+   * one gets a fresh runtime per pipeline, from `limits`.
+   */
+  readonly runtime?: ModelRuntime;
   complete(request: CompletionRequest): Promise<CompletionResponse>;
   embed?(request: EmbeddingRequest): Promise<EmbeddingResponse>;
 }

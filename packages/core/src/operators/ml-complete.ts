@@ -5,7 +5,7 @@
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { Model } from '../model/model.js';
-import { resolveOptions, type PredictOptions } from '../config/options.js';
+import { givenOptions, resolveOptions, type PredictOptions } from '../config/options.js';
 import { mlPredict } from './ml-predict.js';
 import type { PredictResult } from '../results/result.js';
 
@@ -20,18 +20,18 @@ const RECORD_AS_PROMPT = '{{#records}}{{text}}{{/records}}';
 
 /** Turns mlComplete's options into mlPredict's: the format by batch size, a string value. */
 function predictOptionsFor(model: Model, options: CompleteOptions, caller: string): PredictOptions {
-  const given = options as PredictOptions;
-  if (given.responseFormat !== undefined || given['response.format'] !== undefined) {
+  const asGiven = options as PredictOptions;
+  if (asGiven.responseFormat !== undefined || asGiven['response.format'] !== undefined) {
     throw new TypeError(`${caller}: invalid options:\n  - "responseFormat" (response.format): ${caller} picks it (text with batchSize 1, else json); leave it out`);
   }
-  const resolved = resolveOptions(options, model, caller);
-  const single = resolved.batchSize === 1;
+  const single = resolveOptions(options, model, caller).batching.size === 1;
+  const given = givenOptions(options, model);
   const predict: PredictOptions = {
     ...options,
     responseFormat: single ? 'text' : 'json',
-    valueSchema: resolved.valueSchema ?? z.string(),
+    valueSchema: (given.valueSchema as PredictOptions['valueSchema']) ?? z.string(),
   };
-  if (resolved.instruction === undefined && resolved.promptTemplate === undefined) {
+  if (given.instruction === undefined && given.promptTemplate === undefined) {
     if (single) predict.promptTemplate = RECORD_AS_PROMPT;
     else predict.instruction = DEFAULT_COMPLETE_INSTRUCTION;
   }

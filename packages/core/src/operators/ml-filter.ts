@@ -5,7 +5,7 @@
 import { filter, from, lastValueFrom, pipe, toArray, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { Model } from '../model/model.js';
-import { resolveOptions, type PredictOptions } from '../config/options.js';
+import { givenOptions, resolveOptions, type PredictOptions } from '../config/options.js';
 import { formatOptionIssues } from '../config/format-issues.js';
 import { mlPredict } from './ml-predict.js';
 import type { PredictResult } from '../results/result.js';
@@ -72,9 +72,10 @@ function predictOptionsFor(model: Model, options: FilterOptions, caller: string)
     valueSchema: verdictSchema,
   };
   // The default prompt's field and instruction, unless the call (or the model) names its own.
-  const resolved = resolveOptions(predict, model, caller);
-  if (resolved.valueField === undefined && resolved.promptTemplate === undefined) predict.valueField = FILTER_VALUE_FIELD;
-  if (resolved.instruction === undefined) predict.instruction = filterInstruction(parsed.data.predicate);
+  resolveOptions(predict, model, caller); // validates now, naming this operator
+  const given = givenOptions(predict, model);
+  if (given.valueField === undefined && given.promptTemplate === undefined) predict.valueField = FILTER_VALUE_FIELD;
+  if (given.instruction === undefined) predict.instruction = filterInstruction(parsed.data.predicate);
   return { predict, emitAll: parsed.data.emitAll };
 }
 

@@ -5,16 +5,17 @@
  */
 import type { CompletionRequest, TokenUsage } from '../model/model.js';
 import type { ModelCallError } from '../model/errors.js';
-import type { ResolvedOptions } from '../config/options.js';
-import { renderMessages, effectiveValueField } from '../prompt/render-prompt.js';
+import type { StructuredOutputMode } from '../model/runtime.js';
+import type { ParseSettings } from '../config/run-settings.js';
+import type { PromptSettings } from '../prompt/prompt-settings.js';
+import { renderMessages } from '../prompt/render-prompt.js';
 import { estimateTokens } from '../batching/estimate-tokens.js';
-import { RESPONSE_FORMATS } from '../formats/registry.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
-import { batchResponseShape, type StructuredMode } from '../formats/json/batch-response-shape.js';
 import { reconcile } from './reconcile.js';
 
 export interface AskContext {
-  options: ResolvedOptions;
+  prompt: PromptSettings;
+  parse: ParseSettings;
   policy: CallPolicy;
   batchId: number;
   signal: AbortSignal;
@@ -41,22 +42,22 @@ export type AskOutcome =
  * if (outcome.ok) outcome.values.get(0);
  */
 export async function askOnce(records: ReadonlyArray<{ text: string; input: unknown }>, ctx: AskContext): Promise<AskOutcome> {
-  const { options } = ctx;
-  const messages = renderMessages(records, options);
+  const { parse } = ctx;
+  const messages = renderMessages(records, ctx.prompt);
   const runtime = ctx.policy.runtime;
-  const mode: StructuredMode = options.structuredOutput === 'auto' ? (runtime.structuredOutput ?? 'json_schema') : options.structuredOutput;
-  const shape = batchResponseShape(mode, options, records.length);
+  const mode: StructuredOutputMode = parse.structuredOutput === 'auto' ? (runtime.structuredOutput ?? 'json_schema') : parse.structuredOutput;
+  const shape = mode === 'off' ? undefined : parse.format.answerShape?.(mode, { indexField: parse.read.indexField, valueField: parse.read.valueField, valueJsonSchema: parse.valueJsonSchema }, records.length);
   const request: Omit<CompletionRequest, 'signal'> = {
     messages,
-    temperature: options.temperature,
-    ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
+    temperature: parse.temperature,
+    ...(parse.maxTokens !== undefined && { maxTokens: parse.maxTokens }),
     ...(shape && { responseShape: shape }),
   };
-  const tokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0) + (options.maxTokens ?? 0);
+  const tokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0) + (parse.maxTokens ?? 0);
   const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, signal: ctx.signal });
   if (!outcome.ok) {
-    // 'auto': an endpoint that refuses the shape is asked again with the next weaker one, once per model.
-    if (options.structuredOutput === 'auto' && mode !== 'off' && refusesShape(outcome.error)) {
+    // 'auto': an endpoint that refuses the shape is asked again with the next weaker one; the model's runtime remembers.
+    if (parse.structuredOutput === 'auto' && shape && refusesShape(outcome.error)) {
       runtime.structuredOutput = mode === 'json_schema' ? 'json_object' : 'off';
       return askOnce(records, ctx);
     }
@@ -65,14 +66,8 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
 
   const { response } = outcome;
   const truncated = response.finishReason === 'length';
-  const read = RESPONSE_FORMATS[options.responseFormat].read(response.text, {
-    responsePath: options.responsePath,
-    indexField: options.indexField,
-    valueField: effectiveValueField(options),
-    delimiter: options.delimiter,
-    truncated,
-  });
-  const matched = reconcile(read.answers, records.length, options.indexBase, read.partial || truncated);
+  const read = parse.format.read(response.text, { ...parse.read, truncated });
+  const matched = reconcile(read.answers, records.length, parse.indexBase, read.partial || truncated);
   if (records.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) {
     matched.values.set(0, read.unindexed);
     matched.missing = [];

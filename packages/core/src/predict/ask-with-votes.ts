@@ -9,9 +9,9 @@ import { askOnce, type AskContext, type AskOutcome } from './ask-once.js';
 
 /**
  * @example
- * const outcome = await askWithVotes(items, { ...ctx, options: { ...ctx.options, votes: 3 } });
+ * const outcome = await askWithVotes(items, ctx, 3);
  */
-export async function askWithVotes(records: ReadonlyArray<{ text: string; input: unknown }>, ctx: AskContext): Promise<AskOutcome> {
+export async function askWithVotes(records: ReadonlyArray<{ text: string; input: unknown }>, ctx: AskContext, votes: number): Promise<AskOutcome> {
   const tallies = records.map(() => new Map<string, { value: unknown; count: number }>());
   const warnings: string[] = [];
   let attempts = 0;
@@ -20,9 +20,9 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
   let failure: Extract<AskOutcome, { ok: false }> | undefined;
   let answered = false;
 
-  for (let round = 0; round < ctx.options.votes; round++) {
+  for (let round = 0; round < votes; round++) {
     // floor(round·n/votes) gives distinct shifts whenever n ≥ votes (ceil(n/votes)·round can wrap onto 0).
-    const order = rotatedPositions(records.length, Math.floor((round * records.length) / ctx.options.votes));
+    const order = rotatedPositions(records.length, Math.floor((round * records.length) / votes));
     const outcome = await askOnce(order.map((i) => records[i]!), ctx);
     attempts += outcome.attempts;
     if (!outcome.ok) {

@@ -6,9 +6,10 @@
  * `EXTRA_TRIES_ALONE` more tries. Each step works on strictly fewer records (or
  * spends one of those few tries), so it ends, and every record is settled once.
  */
-import type { ModelCallError } from '../model/errors.js';
+import { isFatal, type ModelCallError } from '../model/errors.js';
 import { settleAborted, settleAll, settleCallFailure, viaOf, type Settle } from './settle-failure.js';
-import type { ResolvedOptions } from '../config/options.js';
+import type { ParseSettings, RepairSettings } from '../config/run-settings.js';
+import type { PromptSettings } from '../prompt/prompt-settings.js';
 import type { CallPolicy } from '../resilience/call-model.js';
 import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { askOnce, type AskContext } from './ask-once.js';
@@ -24,11 +25,13 @@ import type { WorkItem } from './work-item.js';
  */
 export const EXTRA_TRIES_ALONE = 2;
 
-export interface BatchContext {
-  options: ResolvedOptions;
-  policy: CallPolicy;
-  breaker?: CircuitBreaker;
+/** What a resolver gets from the run for one batch. */
+export interface BatchRun {
+  /** Aborts when the run is cancelled, stopped, or the batch's deadline passes. */
+  signal: AbortSignal;
   settle: Settle;
+  /** An error that cannot heal (bad key, unknown model): stops the whole run at once. */
+  stop(error: ModelCallError): void;
 }
 
 /** What one batch cost, for `onBatch` and stats. */
@@ -40,32 +43,41 @@ export interface BatchReport {
 }
 
 /** Settles every record of a batch, one way or another; never throws. */
-export type BatchResolver = (items: WorkItem[], batchId: number, signal: AbortSignal, settle: Settle) => Promise<BatchReport>;
+export type BatchResolver = (items: WorkItem[], batchId: number, run: BatchRun) => Promise<BatchReport>;
+
+/** The parse-fallback breaker of one run, and the failure that last fed it (named when it refuses). */
+interface FallbackBreaker {
+  breaker: CircuitBreaker;
+  lastFailure: string;
+}
+
+export interface ChatResolverParts {
+  prompt: PromptSettings;
+  parse: ParseSettings;
+  repair: RepairSettings;
+  policy: CallPolicy;
+}
 
 /**
  * The resolver for chat models: everything this file does, with one breaker per run.
  *
  * @example
- * const resolve = chatResolver(resolvedOptions, callPolicyFor(model, resolvedOptions));
+ * const resolve = chatResolver({ prompt, parse, repair, policy });
  */
-export function chatResolver(options: ResolvedOptions, policy: CallPolicy): BatchResolver {
-  const breaker = options.circuitBreaker ? new CircuitBreaker(options.circuitBreaker) : undefined;
-  return (items, batchId, signal, settle) => resolveBatch(items, batchId, { options, policy, breaker, settle }, signal);
+export function chatResolver(parts: ChatResolverParts): BatchResolver {
+  const fallback: FallbackBreaker | undefined = parts.repair.circuitBreaker ? { breaker: new CircuitBreaker(parts.repair.circuitBreaker), lastFailure: 'none yet' } : undefined;
+  return async (items, batchId, run) => {
+    const report: BatchReport = { requests: 0, warnings: [], promptTokens: 0, completionTokens: 0 };
+    await resolveGroup(items, true, { ...parts, fallback, batchId, signal: run.signal, settle: run.settle, stop: run.stop, report });
+    return report;
+  };
 }
 
-/**
- * Settles every item of `items` through `ctx.settle`; never throws.
- *
- * @example
- * const report = await resolveBatch(items, 0, ctx, signal);
- */
-export async function resolveBatch(items: WorkItem[], batchId: number, ctx: BatchContext, signal: AbortSignal): Promise<BatchReport> {
-  const report: BatchReport = { requests: 0, warnings: [], promptTokens: 0, completionTokens: 0 };
-  await resolveGroup(items, true, { ...ctx, batchId, signal, report });
-  return report;
-}
-
-interface GroupContext extends BatchContext, AskContext {
+interface GroupContext extends AskContext {
+  repair: RepairSettings;
+  fallback?: FallbackBreaker;
+  settle: Settle;
+  stop(error: ModelCallError): void;
   report: BatchReport;
 }
 
@@ -73,16 +85,16 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   if (items.length === 0) return;
   const via = viaOf(items);
   if (ctx.signal.aborted) return settleAborted(items, ctx.signal, ctx.settle);
-  if (!first && ctx.breaker && !ctx.breaker.allow()) {
-    return settleAll(items, 'circuit_open', 'fallback refused: batch answers kept failing, so the circuit breaker is open', ctx.settle);
+  if (!first && ctx.fallback && !ctx.fallback.breaker.allow()) {
+    return settleAll(items, 'circuit_open', `fallback refused: batch answers kept failing, so the circuit breaker is open (last failure: ${ctx.fallback.lastFailure})`, ctx.settle);
   }
 
-  const outcome = ctx.options.votes > 1 && items.length > 1 ? await askWithVotes(items, ctx) : await askOnce(items, ctx);
+  const outcome = ctx.repair.votes > 1 && items.length > 1 ? await askWithVotes(items, ctx, ctx.repair.votes) : await askOnce(items, ctx);
   ctx.report.requests += outcome.attempts;
   for (const item of items) item.attempts += outcome.attempts;
   if (!outcome.ok) {
     // A fallback call that failed outright still ends its breaker trial, or fallbacks stay refused for good.
-    if (!first) ctx.breaker?.recordFailure();
+    if (!first) recordFallbackFailure(ctx, outcome.error.message);
     return onCallFailed(items, outcome.error, ctx);
   }
 
@@ -95,22 +107,26 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
 
   const share = usage && { promptTokens: usage.promptTokens / items.length, completionTokens: usage.completionTokens / items.length };
   for (const [position, raw] of outcome.values) {
-    const checked = checkValue(raw, ctx.options.valueSchema);
-    ctx.settle(items[position]!, checked.ok ? { value: checked.value, via, ...(share && { usage: share }) } : { error: { code: 'schema', message: checked.message }, via });
+    const item = items[position]!;
+    const checked = checkValue(raw, ctx.parse.valueSchema);
+    const settleChecked = (c: Awaited<typeof checked>) =>
+      ctx.settle(item, c.ok ? { value: c.value, raw, via, ...(share && { usage: share }) } : { error: { code: 'schema', message: c.message }, via });
+    if (checked instanceof Promise) settleChecked(await checked);
+    else settleChecked(checked);
   }
-
-  if (outcome.values.size > 0) ctx.breaker?.recordSuccess();
-  else ctx.breaker?.recordFailure();
-
-  const missing = outcome.missing.map((p) => items[p]!);
-  if (missing.length === 0) return;
-  for (const item of missing) item.repairs++;
 
   const code: PredictErrorCode = outcome.unreadable ? 'parse' : 'missing';
   const why = outcome.unreadable
     ? `the model's answer could not be read${outcome.truncated ? ' (cut off: finish_reason length)' : ''}`
     : 'the model left this record out of its answer';
-  if (ctx.options.fallback === 'none') return settleAll(missing, code, why, ctx.settle);
+  if (outcome.values.size > 0) ctx.fallback?.breaker.recordSuccess();
+  else recordFallbackFailure(ctx, why);
+
+  const missing = outcome.missing.map((p) => items[p]!);
+  if (missing.length === 0) return;
+  for (const item of missing) item.repairs++;
+
+  if (ctx.repair.fallback === 'none') return settleAll(missing, code, why, ctx.settle);
 
   if (missing.length < items.length) return resolveGroup(missing, false, ctx);
   if (items.length > 1) return resolveHalves(items, ctx);
@@ -122,6 +138,12 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   return settleAll(items, code, `${why}, even alone`, ctx.settle);
 }
 
+function recordFallbackFailure(ctx: GroupContext, why: string): void {
+  if (!ctx.fallback) return;
+  ctx.fallback.lastFailure = why;
+  ctx.fallback.breaker.recordFailure();
+}
+
 async function resolveHalves(items: WorkItem[], ctx: GroupContext): Promise<void> {
   const middle = Math.ceil(items.length / 2);
   await resolveGroup(items.slice(0, middle), false, ctx);
@@ -129,6 +151,10 @@ async function resolveHalves(items: WorkItem[], ctx: GroupContext): Promise<void
 }
 
 async function onCallFailed(items: WorkItem[], error: ModelCallError, ctx: GroupContext): Promise<void> {
+  if (isFatal(error)) {
+    ctx.stop(error);
+    return settleAborted(items, ctx.signal, ctx.settle);
+  }
   if (error.kind !== 'context_length') return settleCallFailure(items, error, ctx.signal, ctx.settle);
   if (items.length === 1) return settleAll(items, 'too_large', `the record alone does not fit the model's context window: ${error.message}`, ctx.settle);
   for (const item of items) item.repairs++;

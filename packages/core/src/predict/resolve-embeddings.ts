@@ -5,6 +5,7 @@
  * doesn't fit.
  */
 import type { EmbeddingResponse, Model } from '../model/model.js';
+import { isFatal, type ModelCallError } from '../model/errors.js';
 import { callWithPolicy, type CallPolicy } from '../resilience/call-model.js';
 import type { BatchReport, BatchResolver } from './resolve-batch.js';
 import { settleAborted, settleAll, settleCallFailure, viaOf, type Settle } from './settle-failure.js';
@@ -12,12 +13,12 @@ import type { WorkItem } from './work-item.js';
 
 /**
  * @example
- * const resolve = embeddingResolver(model, callPolicyFor(model, options));
+ * const resolve = embeddingResolver(model, policy);
  */
 export function embeddingResolver(model: Model & Required<Pick<Model, 'embed'>>, policy: CallPolicy): BatchResolver {
-  return async (items, batchId, signal, settle) => {
+  return async (items, batchId, run) => {
     const report: BatchReport = { requests: 0, warnings: [], promptTokens: 0, completionTokens: 0 };
-    await send(items, { model, policy, batchId, signal, settle, report });
+    await send(items, { model, policy, batchId, signal: run.signal, settle: run.settle, stop: run.stop, report });
     return report;
   };
 }
@@ -28,6 +29,7 @@ interface SendContext {
   batchId: number;
   signal: AbortSignal;
   settle: Settle;
+  stop(error: ModelCallError): void;
   report: BatchReport;
 }
 
@@ -45,6 +47,10 @@ async function send(items: WorkItem[], ctx: SendContext): Promise<void> {
   for (const item of items) item.attempts += outcome.attempts;
   if (outcome.ok) return settleVectors(items, outcome.response, ctx);
   const { error } = outcome;
+  if (isFatal(error)) {
+    ctx.stop(error);
+    return settleAborted(items, ctx.signal, ctx.settle);
+  }
   if (error.kind !== 'context_length') return settleCallFailure(items, error, ctx.signal, ctx.settle);
   if (items.length === 1) return settleAll(items, 'too_large', `the record alone is too long for the model: ${error.message}`, ctx.settle);
   // One input too long fails the whole request: halve until it stands alone.

@@ -1,9 +1,11 @@
 /**
- * How a failed request ends its records: the closed error codes, the status, and
- * the difference between a user's cancel and a record's deadline.
+ * How a failed request ends its records: the closed error codes (through
+ * `errorInfoOf`, the one map from model errors to codes), and the difference
+ * between a user's cancel, a record's deadline and a fatal stop of the run.
  */
 import type { ModelCallError } from '../model/errors.js';
-import type { PredictErrorCode, PredictVia } from '../results/result.js';
+import { errorInfoOf } from '../results/error-code.js';
+import type { PredictErrorCode, PredictErrorInfo, PredictVia } from '../results/result.js';
 import type { Settlement, WorkItem } from './work-item.js';
 
 export type Settle = (item: WorkItem, settlement: Settlement) => void;
@@ -11,6 +13,17 @@ export type Settle = (item: WorkItem, settlement: Settlement) => void;
 /** Thrown into a batch's signal when a record's `deadlineMs` passes. */
 export class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
+}
+
+/**
+ * The run's abort reason when an error that cannot heal stopped it: every record
+ * not yet answered gets this error.
+ */
+export class RunStopped extends Error {
+  override readonly name = 'RunStopped';
+  constructor(readonly info: Omit<PredictErrorInfo, 'attempts'>) {
+    super(info.message);
+  }
 }
 
 export const viaOf = (items: readonly WorkItem[]): PredictVia => (items.length === 1 ? 'single' : 'batch');
@@ -24,10 +37,16 @@ export function settleAll(items: readonly WorkItem[], code: PredictErrorCode, me
   for (const item of items) settle(item, { error: { code, message }, via });
 }
 
-/** Records of a cancelled batch: `timeout` when their deadline did it, else `aborted`. */
+/** Records of a cancelled batch: `timeout` when their deadline did it, the fatal error when one stopped the run, else `aborted`. */
 export function settleAborted(items: readonly WorkItem[], signal: AbortSignal, settle: Settle): void {
-  const deadline = signal.reason instanceof DeadlineExceeded;
-  settleAll(items, deadline ? 'timeout' : 'aborted', deadline ? signal.reason.message : 'the run was cancelled before this record was answered', settle);
+  const reason: unknown = signal.reason;
+  if (reason instanceof RunStopped) {
+    const via = viaOf(items);
+    for (const item of items) settle(item, { error: reason.info, via });
+    return;
+  }
+  const deadline = reason instanceof DeadlineExceeded;
+  settleAll(items, deadline ? 'timeout' : 'aborted', deadline ? reason.message : 'the run was cancelled before this record was answered', settle);
 }
 
 /**
@@ -39,10 +58,7 @@ export function settleAborted(items: readonly WorkItem[], signal: AbortSignal, s
  */
 export function settleCallFailure(items: readonly WorkItem[], error: ModelCallError, signal: AbortSignal, settle: Settle): void {
   if (error.kind === 'aborted') return settleAborted(items, signal, settle);
-  const code: PredictErrorCode = error.kind === 'rate_limited' ? 'rate_limited' : error.kind === 'timeout' ? 'timeout' : 'http';
-  const status = error.status === undefined ? '' : `HTTP ${error.status}: `;
+  const info = errorInfoOf(error);
   const via = viaOf(items);
-  for (const item of items) {
-    settle(item, { error: { code, message: `${status}${error.message}`, ...(error.status !== undefined && { status: error.status }) }, via });
-  }
+  for (const item of items) settle(item, { error: info, via });
 }

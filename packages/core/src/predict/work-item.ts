@@ -5,8 +5,9 @@
 import type { TokenUsage } from '../model/model.js';
 import type { PredictErrorInfo, PredictMeta, PredictResult, PredictVia } from '../results/result.js';
 
-export interface WorkItem<T = unknown> {
+export interface WorkItem<T = unknown, K = unknown> {
   seq: number;
+  key: K;
   input: T;
   text: string;
   /** Estimated prompt tokens this record adds to a batch. */
@@ -29,22 +30,29 @@ export interface WorkItem<T = unknown> {
 
 /** How a record ended: a value or an error (without `attempts`, filled from the item). */
 export type Settlement =
-  | { value: unknown; via: PredictVia; usage?: TokenUsage }
+  | {
+      value: unknown;
+      via: PredictVia;
+      usage?: TokenUsage;
+      /** The answer as the model gave it, before `valueSchema` (what the cache keeps). */
+      raw?: unknown;
+    }
   | { error: Omit<PredictErrorInfo, 'attempts'>; via: PredictVia };
 
 /**
  * @example
  * toResult(item, { value: 'positive', via: 'batch' }, Date.now())
  */
-export function toResult<T>(item: WorkItem<T>, settlement: Settlement, now: number): PredictResult<T> {
+export function toResult<T, K>(item: WorkItem<T, K>, settlement: Settlement, now: number): PredictResult<T, unknown, K> {
   // One literal per object, no spreads: this runs once per record and is the hot path.
   const meta: PredictMeta = { batchId: item.batchId, attempts: item.attempts, via: settlement.via, repairs: item.repairs, latencyMs: Math.max(0, now - item.startedAt) };
   if ('error' in settlement) {
-    const { code, message, status } = settlement.error;
+    const { code, message, status, fatal } = settlement.error;
     const error: PredictErrorInfo = { code, message, attempts: item.attempts };
     if (status !== undefined) error.status = status;
-    return { input: item.input, seq: item.seq, error, meta };
+    if (fatal) error.fatal = true;
+    return { ok: false, input: item.input, seq: item.seq, key: item.key, error, meta };
   }
   if (settlement.usage) meta.usage = settlement.usage;
-  return { input: item.input, seq: item.seq, value: settlement.value, meta };
+  return { ok: true, input: item.input, seq: item.seq, key: item.key, value: settlement.value, meta };
 }

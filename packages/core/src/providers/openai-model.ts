@@ -5,6 +5,9 @@
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { Model, ModelLimits, CompletionRequest, CompletionResponse, EmbeddingRequest, EmbeddingResponse } from '../model/model.js';
+import type { Quota } from '../model/quota.js';
+import type { ModelRuntime } from '../model/runtime.js';
+import { createModelRuntime } from '../resilience/model-runtime.js';
 import { ModelCallError } from '../model/errors.js';
 import { retryAfterMs } from '../model/retry-after.js';
 
@@ -28,6 +31,12 @@ export interface OpenAIModelOptions extends ModelLimits {
   defaults?: Record<string, unknown>;
   /** A display name; defaults to `openai:<model>`. */
   name?: string;
+  /**
+   * The quota every request passes through: a `localQuota` from the limits above
+   * when absent; pass one to share an allowance between models, or
+   * `@mlpredict/redis`'s `redisQuota` to share it between processes.
+   */
+  quota?: Quota;
 }
 
 /**
@@ -38,7 +47,7 @@ export interface OpenAIModelOptions extends ModelLimits {
  * const model = openAIModel({ model: 'gpt-4o-mini' }); // OPENAI_API_KEY from the environment
  * const local = openAIModel({ model: 'llama3.1', baseURL: 'http://127.0.0.1:11434/v1' }); // Ollama
  */
-export function openAIModel(options: OpenAIModelOptions): Model & { readonly client: OpenAI } {
+export function openAIModel(options: OpenAIModelOptions): Model & { readonly client: OpenAI; readonly runtime: ModelRuntime } {
   if (!options || typeof options.model !== 'string' || options.model === '') {
     throw new TypeError('openAIModel: option "model" is required: the model id, e.g. { model: "gpt-4o-mini" }');
   }
@@ -65,6 +74,7 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
     name: options.name ?? `openai:${options.model}`,
     defaults: options.defaults,
     limits: { maxConcurrency, requestsPerMinute, tokensPerMinute },
+    runtime: createModelRuntime({ quota: options.quota, limits: { maxConcurrency, requestsPerMinute, tokensPerMinute } }),
     client,
 
     async complete(request: CompletionRequest): Promise<CompletionResponse> {
@@ -116,7 +126,7 @@ const CONTEXT_OVERFLOW = /context[_ ]length|maximum context|too many tokens|prom
 export function fromOpenAIError(error: unknown): unknown {
   if (error instanceof APIUserAbortError) return new ModelCallError('the request was aborted', { kind: 'aborted', cause: error });
   if (error instanceof APIConnectionTimeoutError) return new ModelCallError(error.message, { kind: 'timeout', cause: error });
-  if (error instanceof APIConnectionError) return new ModelCallError(`connection failed: ${error.message}`, { kind: 'network', cause: error });
+  if (error instanceof APIConnectionError) return new ModelCallError(`connection failed: ${connectionCause(error)}`, { kind: 'network', cause: error });
   if (!(error instanceof APIError)) return error;
   const headers: Record<string, string> = {};
   error.headers?.forEach((value: string, key: string) => (headers[key] = value));
@@ -127,4 +137,19 @@ export function fromOpenAIError(error: unknown): unknown {
     return new ModelCallError(error.message, { ...init, kind: 'context_length' });
   }
   return new ModelCallError(error.message, { ...init, kind: 'http', retryAfterMs: retryAfterMs(headers) });
+}
+
+/**
+ * What really failed under the SDK's "Connection error.": the innermost cause's
+ * code and address (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND
+ * api.example`), so a wrong URL is named, not hidden.
+ */
+function connectionCause(error: Error): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 8 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
+  if (cause === error || !(cause instanceof Error)) return error.message;
+  const { code, address, port, hostname } = cause as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  const where = address !== undefined ? `${address}${port !== undefined ? `:${port}` : ''}` : hostname;
+  if (cause.message && (where === undefined || cause.message.includes(where))) return cause.message;
+  return [code, where].filter(Boolean).join(' ') || cause.message || error.message;
 }

@@ -6,33 +6,32 @@
  */
 import type { CompletionRequest, CompletionResponse, Model } from '../model/model.js';
 import { ModelCallError, isAbortError, isRetryable } from '../model/errors.js';
-import type { RequestEvent, RetryEvent, RateLimitEvent } from '../results/events.js';
+import type { ModelRuntime } from '../model/runtime.js';
+import type { QuotaLease } from '../model/quota.js';
 import { abortableSleep, abortReason } from './abortable-sleep.js';
+import type { CallHooks } from './call-settings.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
-import type { ModelRuntime } from './model-runtime.js';
 import { retryDelay, type RetryDelayOptions } from './retry-delays.js';
 import type { TokenBucket } from './token-bucket.js';
 
-export interface CallPolicy {
+export interface CallPolicy extends CallHooks {
   model: Model;
   runtime: ModelRuntime;
   retry: RetryDelayOptions;
   maxRetries: number;
   requestTimeoutMs: number;
+  /** This run's own budgets (the `requestsPerMinute` / `tokensPerMinute` options), over the model's quota. */
   requestsBucket?: TokenBucket;
   tokensBucket?: TokenBucket;
   /** Per-run AIMD limiter (adaptive concurrency), if on. */
   adaptive?: ConcurrencyLimiter;
-  onRequest?: (event: RequestEvent) => void;
-  onRetry?: (event: RetryEvent) => void;
-  onRateLimit?: (event: RateLimitEvent) => void;
   random?: () => number;
 }
 
 export interface CallInfo {
   batchId: number;
   records: number;
-  /** Estimated tokens, charged to the tokens-per-minute bucket. */
+  /** Estimated tokens, charged to the token budgets. */
   tokens: number;
   signal: AbortSignal;
 }
@@ -78,11 +77,12 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
       return { ok: true, response: settled.response, attempts: attempt };
     }
     const { error } = settled;
-    if (error.kind !== 'aborted') {
+    // Aborted and circuit-refused calls were never answered (or never sent): not requests.
+    if (error.kind !== 'aborted' && error.kind !== 'circuit_open') {
       policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: false, status: error.status, errorKind: error.kind, latencyMs: Date.now() - started });
     }
     if (error.kind === 'rate_limited' || error.kind === 'timeout') policy.adaptive?.onOverload();
-    if (error.kind === 'aborted' || !isRetryable(error) || attempt > policy.maxRetries) return { ok: false, error, attempts: attempt };
+    if (!isRetryable(error) || attempt > policy.maxRetries) return { ok: false, error, attempts: attempt };
 
     // The server's hint, when it gives one (429, 503, …), beats our own backoff.
     const delay = error.retryAfterMs ?? retryDelay(policy.retry, attempt, previousDelay, policy.random);
@@ -90,7 +90,7 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
     if (error.kind === 'rate_limited' || error.status === 429) {
       // Pause every worker of this model, not just this one; the gate's wait replaces our own backoff.
       const waitMs = error.retryAfterMs ?? delay;
-      const resumeAt = policy.runtime.gate.pause(waitMs);
+      const resumeAt = policy.runtime.quota.pause(waitMs);
       policy.onRateLimit?.({ batchId: info.batchId, waitMs, resumeAt, status: error.status });
       policy.onRetry?.({ batchId: info.batchId, attempt, delayMs: waitMs, error });
       continue;
@@ -104,21 +104,39 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
   }
 }
 
-async function attemptOnce<R>(send: (signal: AbortSignal) => Promise<R>, policy: CallPolicy, info: CallInfo): Promise<R> {
-  const { runtime, signal } = { runtime: policy.runtime, signal: info.signal };
-  await runtime.gate.wait(signal);
-  await policy.requestsBucket?.take(1, signal);
-  await policy.tokensBucket?.take(info.tokens, signal);
-  // The run's own (adaptive) slot first: a run throttled after 429s must not sit on model-wide slots.
-  const releaseRun = await policy.adaptive?.acquire(signal);
-  let releaseModel: (() => void) | undefined;
+async function attemptOnce<R extends { usage?: CompletionResponse['usage'] }>(send: (signal: AbortSignal) => Promise<R>, policy: CallPolicy, info: CallInfo): Promise<R> {
+  const { runtime } = policy;
+  const { signal } = info;
+  // An endpoint that keeps refusing connections is not called again until its circuit half-opens.
+  const refusal = runtime.circuit.refusal();
+  if (refusal) throw refusal;
+  let lease: QuotaLease | undefined;
+  let releaseRun: (() => void) | undefined;
+  let usage: CompletionResponse['usage'];
   try {
-    releaseModel = await runtime.limiter?.acquire(signal);
-    return await withTimeout(policy.requestTimeoutMs, signal, send);
+    await policy.requestsBucket?.take(1, signal);
+    await policy.tokensBucket?.take(info.tokens, signal);
+    // The run's own (adaptive) slot first: a run throttled after 429s must not sit on the model's slots.
+    releaseRun = await policy.adaptive?.acquire(signal);
+    lease = await runtime.quota.acquire({ tokens: info.tokens, signal });
+    const response = await withTimeout(policy.requestTimeoutMs, signal, send);
+    usage = response.usage;
+    runtime.circuit.recordAnswer();
+    return response;
+  } catch (error) {
+    if (isConnectionFailure(error)) runtime.circuit.recordConnectionFailure(error);
+    else if (ModelCallError.isInstance(error) && (error.kind === 'http' || error.kind === 'rate_limited' || error.kind === 'context_length')) runtime.circuit.recordAnswer();
+    else runtime.circuit.recordInconclusive();
+    throw error;
   } finally {
     releaseRun?.();
-    releaseModel?.();
+    lease?.release(usage && { usage });
   }
+}
+
+/** A failure to reach the endpoint at all (refused, reset, DNS), as opposed to an answer or a timeout. */
+function isConnectionFailure(error: unknown): error is ModelCallError {
+  return ModelCallError.isInstance(error) && error.kind === 'network';
 }
 
 class AttemptTimeout extends Error {
@@ -157,12 +175,12 @@ async function withTimeout<T>(ms: number, outer: AbortSignal, fn: (signal: Abort
 /** Anything a model threw → a ModelCallError with a kind the retry policy reads. */
 export function toModelCallError(thrown: unknown, signal: AbortSignal): ModelCallError {
   if (signal.aborted) {
-    return thrown instanceof ModelCallError && thrown.kind === 'aborted'
+    return ModelCallError.isInstance(thrown) && thrown.kind === 'aborted'
       ? thrown
       : new ModelCallError('the run was cancelled', { kind: 'aborted', cause: thrown });
   }
   if (thrown instanceof AttemptTimeout) return new ModelCallError(thrown.message, { kind: 'timeout', cause: thrown });
-  if (thrown instanceof ModelCallError) return thrown;
+  if (ModelCallError.isInstance(thrown)) return thrown;
   if (isAbortError(thrown)) return new ModelCallError('the request was aborted', { kind: 'aborted', cause: thrown });
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new ModelCallError(`network error: ${message}`, { kind: 'network', cause: thrown });

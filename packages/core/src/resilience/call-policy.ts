@@ -1,51 +1,43 @@
 /**
- * Builds the {@link CallPolicy} for a model and a run's options: the model's shared
- * gate, buckets and concurrency bound, plus the run's retry settings and hooks.
- * Everything that calls a model (operators, tasks, chains) goes through one of
- * these, so one quota governs them all.
+ * Builds the {@link CallPolicy} of one run on one model: the model's runtime
+ * (quota, circuit), the run's retry settings and budgets, and its hooks (each
+ * also feeding `stats`, when given). Everything that calls a model — operators,
+ * tasks, chains — goes through one of these, so one quota governs them all.
  */
 import type { Model } from '../model/model.js';
-import type { ResolvedOptions } from '../config/options.js';
+import type { ModelRuntime } from '../model/runtime.js';
+import type { RunStats } from '../metrics/run-stats.js';
 import type { CallPolicy } from './call-model.js';
+import type { CallHooks, CallSettings } from './call-settings.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { modelRuntime, sharedBucket } from './model-runtime.js';
+import { TokenBucket } from './token-bucket.js';
 
-export type CallPolicyOptions = Pick<
-  ResolvedOptions,
-  | 'retry'
-  | 'maxRetries'
-  | 'requestTimeoutMs'
-  | 'requestsPerMinute'
-  | 'tokensPerMinute'
-  | 'adaptiveConcurrency'
-  | 'concurrency'
-  | 'onRequest'
-  | 'onRetry'
-  | 'onRateLimit'
-  | 'stats'
->;
+export interface CallPolicyParts {
+  call: CallSettings;
+  hooks?: CallHooks;
+  stats?: RunStats;
+  /** With adaptive concurrency: the run's AIMD limit starts here. */
+  adaptiveConcurrency?: number;
+}
 
 /**
  * @example
- * const policy = callPolicyFor(model, resolveOptions({ maxRetries: 5, requestsPerMinute: 300 }));
+ * const policy = callPolicyFor(model, runtimeFor(model), { call: resolved.call, hooks: resolved.output });
  * const outcome = await callModel({ messages }, policy, { batchId: 0, records: 1, tokens: 50, signal });
  */
-export function callPolicyFor(model: Model, options: CallPolicyOptions): CallPolicy {
-  const { stats } = options;
-  const rpm = options.requestsPerMinute ?? model.limits?.requestsPerMinute;
-  const tpm = options.tokensPerMinute ?? model.limits?.tokensPerMinute;
+export function callPolicyFor(model: Model, runtime: ModelRuntime, parts: CallPolicyParts): CallPolicy {
+  const { call, hooks = {}, stats } = parts;
   return {
     model,
-    runtime: modelRuntime(model),
-    retry: options.retry,
-    maxRetries: options.maxRetries,
-    requestTimeoutMs: options.requestTimeoutMs,
-    requestsBucket: rpm ? sharedBucket(model, 'rpm', rpm) : undefined,
-    tokensBucket: tpm ? sharedBucket(model, 'tpm', tpm) : undefined,
-    adaptive: options.adaptiveConcurrency ? new ConcurrencyLimiter(options.concurrency) : undefined,
-    // Each hook also feeds `stats`, when given.
-    onRequest: stats ? (e) => (stats.record({ type: 'request', ...e }), options.onRequest?.(e)) : options.onRequest,
-    onRetry: stats ? (e) => (stats.record({ type: 'retry', ...e }), options.onRetry?.(e)) : options.onRetry,
-    onRateLimit: stats ? (e) => (stats.record({ type: 'rate_limit', ...e }), options.onRateLimit?.(e)) : options.onRateLimit,
+    runtime,
+    retry: call.retry,
+    maxRetries: call.maxRetries,
+    requestTimeoutMs: call.requestTimeoutMs,
+    requestsBucket: call.requestsPerMinute ? TokenBucket.perMinute(call.requestsPerMinute) : undefined,
+    tokensBucket: call.tokensPerMinute ? TokenBucket.perMinute(call.tokensPerMinute) : undefined,
+    adaptive: parts.adaptiveConcurrency ? new ConcurrencyLimiter(parts.adaptiveConcurrency) : undefined,
+    onRequest: stats ? (e) => (stats.record({ type: 'request', ...e }), hooks.onRequest?.(e)) : hooks.onRequest,
+    onRetry: stats ? (e) => (stats.record({ type: 'retry', ...e }), hooks.onRetry?.(e)) : hooks.onRetry,
+    onRateLimit: stats ? (e) => (stats.record({ type: 'rate_limit', ...e }), hooks.onRateLimit?.(e)) : hooks.onRateLimit,
   };
 }

@@ -42,6 +42,11 @@ export class CircuitBreaker {
     this.#trialInFlight = false;
   }
 
+  /** A trial that ended neither way (aborted, timed out): the next call may try again. */
+  releaseTrial(): void {
+    this.#trialInFlight = false;
+  }
+
   recordFailure(): void {
     this.#failures++;
     this.#trialInFlight = false;

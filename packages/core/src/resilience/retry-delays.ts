@@ -3,7 +3,9 @@
  * retry). Pure functions of their inputs and a random source, so tests can show
  * each strategy's sequence.
  */
-import type { RetryStrategy } from '../config/options.js';
+/** How delays between attempts grow. */
+export const RETRY_STRATEGIES = ['fixed', 'linear', 'exponential', 'exponential-jitter', 'decorrelated-jitter'] as const;
+export type RetryStrategy = (typeof RETRY_STRATEGIES)[number];
 
 export interface RetryDelayOptions {
   strategy: RetryStrategy;

@@ -52,6 +52,11 @@ export interface PredictErrorInfo {
   attempts: number;
   /** HTTP status, for `http` and `rate_limited`. */
   status?: number;
+  /**
+   * Set when an error that cannot heal (a bad API key, an unknown model or route)
+   * stopped the whole run: this record was not (or no longer) asked.
+   */
+  fatal?: true;
 }
 
 /** How the record's value was obtained. */
@@ -72,14 +77,34 @@ export interface PredictMeta {
   usage?: TokenUsage;
 }
 
-/** One input's outcome. `seq` is the input's 0-based position. */
-export interface PredictResult<TIn = unknown, TValue = unknown> {
+interface PredictResultBase<TIn, TKey> {
   input: TIn;
+  /** The input's 0-based position in its run. */
   seq: number;
-  value?: TValue;
-  error?: PredictErrorInfo;
+  /** What the input was submitted with (`createPredictor`'s `submit(record, key)`); `seq` for the operators. */
+  key: TKey;
   meta: PredictMeta;
 }
+
+/** A record answered: `ok` is true and `value` holds its answer. */
+export interface PredictSuccess<TIn = unknown, TValue = unknown, TKey = number> extends PredictResultBase<TIn, TKey> {
+  ok: true;
+  value: TValue;
+  error?: undefined;
+}
+
+/** A record that ended with an error: `ok` is false and `error` says why. */
+export interface PredictFailure<TIn = unknown, TKey = number> extends PredictResultBase<TIn, TKey> {
+  ok: false;
+  value?: undefined;
+  error: PredictErrorInfo;
+}
+
+/**
+ * One input's outcome: exactly one of `value` / `error`, told apart by `ok`
+ * (the discriminator every result shape of mlpredict shares).
+ */
+export type PredictResult<TIn = unknown, TValue = unknown, TKey = number> = PredictSuccess<TIn, TValue, TKey> | PredictFailure<TIn, TKey>;
 
 /**
  * Thrown (as a stream error) only with `onError: 'throw'`, carrying the failed result.
@@ -92,8 +117,8 @@ export interface PredictResult<TIn = unknown, TValue = unknown> {
 export class PredictError<TIn = unknown> extends Error {
   override readonly name = 'PredictError';
   readonly code: PredictErrorCode;
-  constructor(readonly result: PredictResult<TIn>) {
-    super(`record ${result.seq}: ${result.error?.code}: ${result.error?.message}`);
-    this.code = result.error!.code;
+  constructor(readonly result: PredictFailure<TIn, unknown>) {
+    super(`record ${result.seq}: ${result.error.code}: ${result.error.message}`);
+    this.code = result.error.code;
   }
 }

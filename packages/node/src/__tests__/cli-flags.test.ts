@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { optionsSchema } from '@mlpredict/core';
+import { optionsSchema } from '@mlpredict/core/internals';
 import { allFlags, kebabCase, optionFlags } from '../cli/cli-flags';
 import { cliSettings } from '../cli/cli-settings';
 import { helpText } from '../cli/help-text';
@@ -76,7 +76,7 @@ describe('cliSettings', () => {
     const config = join(dir, 'config.json');
     await writeFile(config, JSON.stringify({ 'batch.size': 10, concurrency: 2, model: 'from-config', valueField: 'label' }));
     const settings = await cliSettings(parseArgs(['--config', config, '--concurrency', '6', '--field', 'review'], flags), flags, {});
-    expect(settings.resolved).toMatchObject({ batchSize: 10, concurrency: 6, valueField: 'label', textField: 'review' });
+    expect(settings.resolved).toMatchObject({ batching: { size: 10 }, flow: { concurrency: 6 }, parse: { read: { valueField: 'label' } }, prompt: { textField: 'review' } });
     expect(settings.model).toBe('from-config');
   });
 
@@ -84,7 +84,7 @@ describe('cliSettings', () => {
     const template = join(dir, 'prompt.mustache');
     await writeFile(template, '{{#records}}{{index}}: {{text}}\n{{/records}}');
     const settings = await cliSettings(parseArgs(['--template-file', template, '-i', 'x.CSV'], flags), flags, { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: 'k' });
-    expect(settings.resolved.promptTemplate).toBe('{{#records}}{{index}}: {{text}}\n{{/records}}');
+    expect(settings.resolved.prompt.template).toBe('{{#records}}{{index}}: {{text}}\n{{/records}}');
     expect(settings).toMatchObject({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', format: 'csv' });
   });
 

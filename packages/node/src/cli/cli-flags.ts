@@ -3,7 +3,7 @@
  * cased, so a new option appears here by itself; options that only code can give
  * (callbacks, schedulers, zod schemas) are left to the library.
  */
-import { optionsSchema } from '@mlpredict/core';
+import { optionsSchema } from '@mlpredict/core/internals';
 import { OPTION_DESCRIPTIONS } from './option-descriptions.js';
 
 /**

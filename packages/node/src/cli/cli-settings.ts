@@ -4,7 +4,8 @@
  * words, with the option's flag named.
  */
 import { readFile } from 'node:fs/promises';
-import { DOTTED_KEYS, resolveOptions, type PredictOptions, type ResolvedOptions } from '@mlpredict/core';
+import type { PredictOptions } from '@mlpredict/core';
+import { DOTTED_KEYS, resolveOptions, type ResolvedOptions } from '@mlpredict/core/internals';
 import { kebabCase, type FlagSpec } from './cli-flags.js';
 import type { FlagValues } from './parse-args.js';
 import { UsageError } from './usage-error.js';

@@ -2,7 +2,7 @@
  * argv → flag values, checked against the flag table: unknown flags and missing
  * values are usage errors that name the flag (with a suggestion for typos).
  */
-import { suggestName } from '@mlpredict/core';
+import { suggestName } from '@mlpredict/core/internals';
 import type { FlagSpec } from './cli-flags.js';
 import { UsageError } from './usage-error.js';
 

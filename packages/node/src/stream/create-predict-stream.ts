@@ -5,8 +5,9 @@
  * the options, never by the input size.
  */
 import { Duplex } from 'node:stream';
-import { Subject, type Subscription } from 'rxjs';
-import { maxRecordsInFlight, mlPredict, resolveOptions, type Model, type PredictOptions, type PredictResult } from '@mlpredict/core';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Model, PredictOptions, PredictResult } from '@mlpredict/core';
+import { Predictor, resolveOptions } from '@mlpredict/core/internals';
 
 /** Stream-level settings, apart from the operator's options. */
 export interface PredictStreamOptions {
@@ -27,58 +28,50 @@ export interface PredictStreamOptions {
 
 /**
  * The Duplex `createPredictStream` returns: write records, read `PredictResult`s
- * in input order.
+ * in input order. A thin adapter over a predictor session: writes are submits,
+ * results are pushes, and a write is held while the session is full.
  */
 export class PredictStream<T = unknown, V = unknown> extends Duplex {
   /** The bound on records in flight: concurrency × batchSize + reorderWindow. */
   readonly maxInFlight: number;
-  readonly #records = new Subject<T>();
-  readonly #subscription: Subscription;
-  /** Results out of the operator, not yet handed to Node's readable buffer. */
+  readonly #predictor: Predictor<T, V, number>;
+  /** Results out of the session, not yet handed to Node's readable buffer. */
   readonly #ready: PredictResult<T, V>[] = [];
-  #written = 0;
-  #pushed = 0;
   #wantsRead = false;
-  #resultsComplete = false;
   #endPushed = false;
   /** The callback of the write that filled the bound; calling it lets the next write in. */
   #heldWrite: ((error?: Error | null) => void) | undefined;
 
   constructor(model: Model, options: PredictOptions = {}, streamOptions: PredictStreamOptions = {}) {
-    // Both validate here, so a bad option throws before any stream exists.
-    const operator = mlPredict<T, V>(model, options);
-    const maxInFlight = maxRecordsInFlight(resolveOptions(options, model, 'createPredictStream'));
+    // Validates here, so a bad option throws before any stream exists.
+    const resolved = resolveOptions(options, model, 'createPredictStream');
     super({
       objectMode: true,
       writableHighWaterMark: streamOptions.writableHighWaterMark,
       readableHighWaterMark: streamOptions.readableHighWaterMark,
       signal: streamOptions.signal,
     });
-    this.maxInFlight = maxInFlight;
-    this.#subscription = this.#records.pipe(operator).subscribe({
-      next: (result) => {
+    this.#predictor = new Predictor<T, V, number>(model, resolved, {}, {
+      result: (result) => {
         this.#ready.push(result);
         this.#flush();
       },
       error: (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
-      complete: () => {
-        this.#resultsComplete = true;
-        this.#flush();
-      },
+      end: () => this.#flush(),
     });
+    this.maxInFlight = this.#predictor.maxInFlight;
   }
 
   /**
-   * Records written whose result has not been read yet: inside the operator,
+   * Records written whose result has not been read yet: inside the session,
    * waiting here, or sitting in Node's readable buffer.
    */
   get inFlight(): number {
-    return this.#written - this.#pushed + this.readableLength;
+    return this.#predictor.inFlight + this.#ready.length + this.readableLength;
   }
 
   override _write(record: T, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#written++;
-    this.#records.next(record);
+    this.#predictor.submit(record);
     // Holding the callback is what stops the writer: Node queues later writes
     // and `write()` returns false once that queue reaches the high-water mark.
     if (this.inFlight < this.maxInFlight) callback();
@@ -86,7 +79,7 @@ export class PredictStream<T = unknown, V = unknown> extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.#records.complete();
+    this.#predictor.end();
     callback();
   }
 
@@ -96,8 +89,8 @@ export class PredictStream<T = unknown, V = unknown> extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Unsubscribing disposes the run, which aborts every request in flight.
-    this.#subscription.unsubscribe();
+    // Closing the session aborts every request in flight.
+    this.#predictor.close();
     this.#ready.length = 0;
     const held = this.#heldWrite;
     this.#heldWrite = undefined;
@@ -106,11 +99,8 @@ export class PredictStream<T = unknown, V = unknown> extends Duplex {
   }
 
   #flush(): void {
-    while (this.#wantsRead && this.#ready.length > 0) {
-      this.#pushed++;
-      this.#wantsRead = this.push(this.#ready.shift());
-    }
-    if (this.#resultsComplete && this.#ready.length === 0 && !this.#endPushed) {
+    while (this.#wantsRead && this.#ready.length > 0) this.#wantsRead = this.push(this.#ready.shift());
+    if (this.#predictor.closed && this.#ready.length === 0 && !this.#endPushed && !this.destroyed) {
       this.#endPushed = true;
       this.push(null);
     }
@@ -156,10 +146,8 @@ export class PredictStream<T = unknown, V = unknown> extends Duplex {
  * @param streamOptions high-water marks and an AbortSignal for the stream itself
  * @returns a {@link PredictStream} (a `Duplex`)
  */
-export function createPredictStream<T = unknown, V = unknown>(
-  model: Model,
-  options: PredictOptions = {},
-  streamOptions: PredictStreamOptions = {},
-): PredictStream<T, V> {
+export function createPredictStream<T, S extends StandardSchemaV1>(model: Model, options: PredictOptions & { valueSchema: S }, streamOptions?: PredictStreamOptions): PredictStream<T, StandardSchemaV1.InferOutput<S>>;
+export function createPredictStream<T = unknown, V = unknown>(model: Model, options?: PredictOptions, streamOptions?: PredictStreamOptions): PredictStream<T, V>;
+export function createPredictStream<T, V>(model: Model, options: PredictOptions = {}, streamOptions: PredictStreamOptions = {}): PredictStream<T, V> {
   return new PredictStream<T, V>(model, options, streamOptions);
 }

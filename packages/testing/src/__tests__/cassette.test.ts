@@ -2,7 +2,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelCallError, embedAll, openAIModel, predictAll, renderMessages, resolveOptions, type CompletionRequest, type Model } from '@mlpredict/core';
+import { ModelCallError, embedAll, openAIModel, predictAll, type Model, type CompletionRequest } from '@mlpredict/core';
+import { renderMessages, resolveOptions } from '@mlpredict/core/internals';
 import { withCassette, CassetteMissError, CASSETTE_ENV } from '../cassette/with-cassette.js';
 import { readCassetteRequest } from '../cassette/request-key.js';
 import { ruleModel } from '../fakes/rule-model.js';
@@ -73,14 +74,14 @@ it('replays a batch in any order and under other indices, with the recorded usag
   const options = resolveOptions({ valueField: 'label' });
   const texts = ['w', 'x', 'y', 'z'];
   const recorder = withCassette(inner, { path: file, mode: 'record' });
-  await recorder.complete({ messages: renderMessages(texts.map((t) => ({ text: t, input: t })), options) });
+  await recorder.complete({ messages: renderMessages(texts.map((t) => ({ text: t, input: t })), options.prompt) });
   await recorder.save();
 
   const replay = withCassette(offline(), { path: file, mode: 'replay' });
-  const whole = await replay.complete({ messages: renderMessages(texts.map((t) => ({ text: t, input: t })), options) });
+  const whole = await replay.complete({ messages: renderMessages(texts.map((t) => ({ text: t, input: t })), options.prompt) });
   expect(whole).toEqual({ text: '[{"index":1,"label":"a"},{"index":2,"label":"b"},{"index":3,"label":"c"},{"index":4,"label":"d"}]', finishReason: 'stop', usage: { promptTokens: 10, completionTokens: 7 } });
 
-  const reordered = await replay.complete({ messages: renderMessages(['z', 'w'].map((t) => ({ text: t, input: t })), { ...options, indexBase: 0 }) });
+  const reordered = await replay.complete({ messages: renderMessages(['z', 'w'].map((t) => ({ text: t, input: t })), { ...options.prompt, indexBase: 0 }) });
   expect(JSON.parse(reordered.text)).toEqual([
     { index: 0, label: 'd' },
     { index: 1, label: 'a' },
@@ -91,7 +92,7 @@ it('replays a batch in any order and under other indices, with the recorded usag
 
 it('matches a prompt context whatever the batch size ("exactly 20 objects" and "exactly 7 objects")', () => {
   const options = resolveOptions(sentiment);
-  const of = (texts: string[]) => readCassetteRequest(renderMessages(texts.map((t) => ({ text: t, input: t })), options));
+  const of = (texts: string[]) => readCassetteRequest(renderMessages(texts.map((t) => ({ text: t, input: t })), options.prompt));
   const twenty = of(Array.from({ length: 20 }, (_, i) => `thing ${i}`));
   const seven = of(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
   expect(twenty.kind).toBe('batch');
@@ -102,7 +103,7 @@ it('matches a prompt context whatever the batch size ("exactly 20 objects" and "
   expect(twenty.prompt).toContain('{{records}}');
   expect(twenty.prompt).not.toContain('thing');
   expect(twenty.records[19]).toEqual({ index: 20, text: 'thing 19' });
-  const other = readCassetteRequest(renderMessages([{ text: 'a', input: 'a' }], resolveOptions({ ...sentiment, instruction: 'Rate each review.' })));
+  const other = readCassetteRequest(renderMessages([{ text: 'a', input: 'a' }], resolveOptions({ ...sentiment, instruction: 'Rate each review.' }).prompt));
   expect(other.kind === 'batch' && other.contextKey).not.toBe(twenty.contextKey);
 });
 
@@ -132,7 +133,7 @@ it('says so when the prompt itself changed', async () => {
   await record();
   const replay = withCassette(offline(), { path: file, mode: 'replay' });
   const error = await replay
-    .complete({ messages: renderMessages([{ text: 'Great phone, love it', input: '' }], resolveOptions({ ...sentiment, instruction: 'Rate each review.' })) })
+    .complete({ messages: renderMessages([{ text: 'Great phone, love it', input: '' }], resolveOptions({ ...sentiment, instruction: 'Rate each review.' }).prompt) })
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(CassetteMissError);
   expect(error).toBeInstanceOf(ModelCallError);
@@ -206,7 +207,7 @@ it('records items read leniently: fences, a wrapping object, string indices, shu
     { text: '[{"index": 1, "label": "c"}, {"index": 2, "lab', finishReason: 'length' },
   ]);
   const options = resolveOptions({ valueField: 'label' });
-  const messages = (texts: string[]) => renderMessages(texts.map((t) => ({ text: t, input: t })), options);
+  const messages = (texts: string[]) => renderMessages(texts.map((t) => ({ text: t, input: t })), options.prompt);
   const recorder = withCassette(inner, { path: file, mode: 'record' });
   await recorder.complete({ messages: messages(['one', 'two']) });
   await recorder.complete({ messages: messages(['three', 'four']) });
@@ -234,7 +235,7 @@ it('keys other requests whole and replays them exactly', async () => {
 it('does not record failures: the error passes through and nothing is written for it', async () => {
   const inner = scriptedModel([new ModelCallError('bad request', { kind: 'http', status: 400 }), '[{"index":1,"answer":"ok"}]']);
   const recorder = withCassette(inner, { path: file, mode: 'record' });
-  const messages = renderMessages([{ text: 'x', input: 'x' }], resolveOptions({}));
+  const messages = renderMessages([{ text: 'x', input: 'x' }], resolveOptions({}).prompt);
   await expect(recorder.complete({ messages })).rejects.toMatchObject({ kind: 'http', status: 400 });
   expect(recorder.stats.recorded).toBe(0);
   await recorder.complete({ messages });
@@ -266,7 +267,7 @@ it('stores no header and no API key: recording through openAIModel against the s
   const sim = await startSimulator();
   try {
     const model = withCassette(openAIModel({ model: 'sim', baseURL: sim.url, apiKey: 'sk-secret-unit-123' }), { path: file, mode: 'record' });
-    const messages = renderMessages([{ text: 'Great phone', input: 'Great phone' }], resolveOptions(sentiment));
+    const messages = renderMessages([{ text: 'Great phone', input: 'Great phone' }], resolveOptions(sentiment).prompt);
     const reply = await model.complete({ messages, headers: { Authorization: 'Bearer sk-secret-header-456', 'X-Api-Key': 'sk-secret-789' } });
     expect(JSON.parse(reply.text)).toEqual([{ index: 1, sentiment: 'positive' }]);
     await model.save();
@@ -284,7 +285,7 @@ it('honors an aborted signal, and replay mode never writes the file', async () =
   const replay = withCassette(offline(), { path: file, mode: 'replay' });
   const controller = new AbortController();
   controller.abort();
-  const messages = renderMessages([{ text: 'Broke in a day', input: '' }], resolveOptions(sentiment));
+  const messages = renderMessages([{ text: 'Broke in a day', input: '' }], resolveOptions(sentiment).prompt);
   await expect(replay.complete({ messages, signal: controller.signal })).rejects.toMatchObject({ kind: 'aborted' });
   await replay.complete({ messages });
   await replay.save();

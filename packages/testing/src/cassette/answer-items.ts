@@ -2,7 +2,8 @@
  * A batch answer taken apart into one item per record (for recording), and put
  * back together for whatever batch a replay forms.
  */
-import { extractJson, type TokenUsage } from '@mlpredict/core';
+import type { TokenUsage } from '@mlpredict/core';
+import { extractJson } from '@mlpredict/core/internals';
 import type { PromptRecord } from '../prompt-reading.js';
 
 type Item = Record<string, unknown>;

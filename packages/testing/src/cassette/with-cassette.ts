@@ -4,7 +4,6 @@
  */
 import {
   ModelCallError,
-  SHARES_QUOTA_WITH,
   type CompletionRequest,
   type CompletionResponse,
   type EmbeddingRequest,
@@ -122,11 +121,11 @@ export function withCassette(model: Model, options: CassetteOptions): CassetteMo
   const mode = resolveMode(options.mode);
   const deck = new CassetteDeck(model, options.path, mode);
   const live = mode !== 'replay';
-  const wrapper: CassetteModel & { [SHARES_QUOTA_WITH]?: Model } = {
+  const wrapper: CassetteModel = {
     name: model.name,
     defaults: model.defaults,
     // Replay has no provider to protect, so it runs unthrottled; otherwise the quota is the wrapped model's.
-    ...(live && { limits: model.limits, [SHARES_QUOTA_WITH]: model }),
+    ...(live && { limits: model.limits, ...(model.runtime && { runtime: model.runtime }) }),
     mode,
     path: options.path,
     get stats() {

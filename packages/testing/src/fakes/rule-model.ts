@@ -2,7 +2,7 @@
  * A fake model that answers batch prompts by rule, in process: the simulator's
  * answering without the HTTP, for fast unit tests of anything that takes a Model.
  */
-import { ModelCallError, type CompletionRequest, type CompletionResponse, type EmbeddingRequest, type EmbeddingResponse, type Model, type ModelLimits } from '@mlpredict/core';
+import { createModelRuntime, ModelCallError, type CompletionRequest, type CompletionResponse, type EmbeddingRequest, type EmbeddingResponse, type Model, type ModelLimits } from '@mlpredict/core';
 import type { DefectRates } from '../answer-defects.js';
 import { answerChat, type Labeler } from '../chat-answering.js';
 import { allMessageText } from '../prompt-reading.js';
@@ -54,6 +54,8 @@ export function ruleModel(fn: Labeler, options: FakeModelOptions = {}): Recordin
     name: options.name ?? 'fake:rule',
     defaults: options.defaults,
     limits: options.limits,
+    // Made with the model, like openAIModel's: pipelines on one fake share its limits and 429 pauses.
+    runtime: createModelRuntime({ limits: options.limits }),
     calls,
 
     async complete(request: CompletionRequest): Promise<CompletionResponse> {

@@ -2,7 +2,7 @@
  * A fake model that plays back a script, one step per call: exact answers for
  * tests of parsing, repair and retries.
  */
-import type { CompletionRequest, CompletionResponse, Model, ModelLimits, TokenUsage } from '@mlpredict/core';
+import { createModelRuntime, type CompletionRequest, type CompletionResponse, type Model, type ModelLimits, type TokenUsage } from '@mlpredict/core';
 import { throwIfAborted } from './fake-latency.js';
 
 /** One call's outcome. */
@@ -52,6 +52,8 @@ export function scriptedModel(steps: readonly ScriptStep[], options: ScriptedMod
     name: options.name ?? 'fake:scripted',
     defaults: options.defaults,
     limits: options.limits,
+    // Made with the model, like openAIModel's: pipelines on one fake share its limits and 429 pauses.
+    runtime: createModelRuntime({ limits: options.limits }),
     calls,
     get remaining() {
       return script.length - played;

@@ -2,7 +2,7 @@
  * A minimal in-process model for core's own tests: reads `Input n: "…"` lines and
  * answers through a test-supplied function, recording every request.
  */
-import type { CompletionRequest, CompletionResponse, Model } from '@mlpredict/core';
+import type { Model, CompletionRequest, CompletionResponse } from '@mlpredict/core';
 
 export interface PromptRecord {
   index: number;

@@ -2,7 +2,7 @@
  * An in-process model for the executor tests: answers through a function, counts
  * the `complete()` calls in flight and their peak; and an abortable sleep.
  */
-import type { CompletionRequest, Model, ModelLimits } from '@mlpredict/core';
+import { createModelRuntime, type Model, type CompletionRequest, type ModelLimits } from '@mlpredict/core';
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -25,6 +25,8 @@ export function fakeModel(answer: (request: CompletionRequest, call: number) => 
   const model: FakeModel = {
     name,
     ...(limits && { limits }),
+    // Made with the model, as openAIModel does: everything on this model shares its limits.
+    runtime: createModelRuntime({ limits }),
     requests: [],
     inFlight: 0,
     peak: 0,

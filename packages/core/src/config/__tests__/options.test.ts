@@ -1,31 +1,37 @@
-import { resolveOptions } from '@mlpredict/core';
+import { resolveOptions } from '@mlpredict/core/internals';
 
 describe('resolveOptions', () => {
   it('fills defaults', () => {
     const o = resolveOptions({});
-    expect(o.batchSize).toBe(20);
-    expect(o.batchTimeoutMs).toBe(1000);
-    expect(o.responsePath).toBe('$[*]');
-    expect(o.indexField).toBe('index');
-    expect(o.maxRetries).toBe(3);
-    expect(o.requestTimeoutMs).toBe(30_000);
-    expect(o.ordered).toBe(true);
-    expect(o.reorderWindow).toBe(20 * 4 * 4);
+    expect(o.batching).toMatchObject({ size: 20, timeoutMs: 1000 });
+    expect(o.parse.read).toMatchObject({ responsePath: '$[*]', indexField: 'index', valueField: 'answer' });
+    expect(o.call).toMatchObject({ maxRetries: 3, requestTimeoutMs: 30_000 });
+    expect(o.flow).toMatchObject({ ordered: true, concurrency: 4, reorderWindow: 20 * 4 * 4 });
+  });
+
+  it('works out the prompt defaults once, from the format', () => {
+    const o = resolveOptions({ valueField: 'sentiment' });
+    expect(o.prompt.template).toContain('{{#records}}');
+    expect(o.prompt.systemPrompt).toMatch(/JSON only/);
+    expect(o.prompt.shared).toMatchObject({ instruction: 'For each input below, give its sentiment.', valueField: 'sentiment' });
+    const own = resolveOptions({ promptTemplate: '{{#records}}{{text}}{{/records}}' });
+    expect(own.parse.read.valueField).toBeUndefined(); // a user template without valueField: the whole item is the value
+    expect(resolveOptions({ responseFormat: 'delimited', delimiter: '::' }).prompt.shared).toMatchObject({ delimiter: '::' });
   });
 
   it('accepts the proposal dotted keys with string values', () => {
     const o = resolveOptions({ 'batch.size': '50', 'response.value.field': 'entities', 'request.timeout.ms': 500 });
-    expect(o.batchSize).toBe(50);
-    expect(o.valueField).toBe('entities');
-    expect(o.requestTimeoutMs).toBe(500);
+    expect(o.batching.size).toBe(50);
+    expect(o.parse.read.valueField).toBe('entities');
+    expect(o.call.requestTimeoutMs).toBe(500);
   });
 
   it('lets call options override model defaults', () => {
     const model = { defaults: { 'batch.size': 20, valueField: 'sentiment', concurrency: 2 } };
     const o = resolveOptions({ batchSize: 5 }, model);
-    expect(o.batchSize).toBe(5);
-    expect(o.valueField).toBe('sentiment');
-    expect(o.concurrency).toBe(2);
+    expect(o.batching.size).toBe(5);
+    expect(o.parse.read.valueField).toBe('sentiment');
+    expect(o.flow.concurrency).toBe(2);
   });
 
   it('names the bad option, its dotted key and what was expected', () => {

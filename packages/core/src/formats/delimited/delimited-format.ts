@@ -1,11 +1,29 @@
-/** `responseFormat: 'delimited'`: one `index<delimiter>value` line per record (`3|positive`). */
-import { DEFAULT_DELIMITED_SYSTEM_PROMPT, DEFAULT_DELIMITED_TEMPLATE } from '../../prompt/format-templates.js';
-import { readDelimitedAnswers } from './read-delimited-answers.js';
+/**
+ * `responseFormat: 'delimited'`: one `index<delimiter>value` line per record
+ * (`3|positive`) — the default prompt, the `delimiter` option, the line reader.
+ */
+import { z } from 'zod';
 import type { ResponseFormat } from '../response-format.js';
+import { readDelimitedAnswers } from './read-delimited-answers.js';
 
-export const delimitedFormat: ResponseFormat = {
+export const DEFAULT_DELIMITED_TEMPLATE = `{{instruction}}
+
+{{#records}}
+Input {{index}}: {{textJson}}
+{{/records}}
+
+Reply with exactly {{count}} lines, one per input, each as: <input number>{{delimiter}}<{{valueField}}>
+Write each answer on one line, with no line breaks inside it. Reply with those lines only.`;
+
+export const DEFAULT_DELIMITED_SYSTEM_PROMPT = 'You process many inputs at once and answer each one separately. Reply with one line per input, no prose.';
+
+export const delimitedFormat: ResponseFormat<{ delimiter: string }> = {
   name: 'delimited',
   defaultTemplate: DEFAULT_DELIMITED_TEMPLATE,
   defaultSystemPrompt: DEFAULT_DELIMITED_SYSTEM_PROMPT,
+  options: {
+    /** Between index and value; the value is everything after its first occurrence. */
+    delimiter: z.string().min(1).default('|'),
+  },
   read: (text, options) => readDelimitedAnswers(text, options),
 };

@@ -4,9 +4,15 @@
  * records reads nothing, and the engine splits it down to single records; use it
  * with `batchSize: 1` (as `mlComplete` does).
  */
-import { DEFAULT_TEXT_SYSTEM_PROMPT, DEFAULT_TEXT_TEMPLATE } from '../../prompt/format-templates.js';
 import type { ReadAnswers } from '../json/read-json-answers.js';
 import type { ResponseFormat } from '../response-format.js';
+
+/** One record per request, its text as it is: it is the only thing in the prompt, so nothing can blur. */
+export const DEFAULT_TEXT_TEMPLATE = `{{instruction}}
+
+{{#records}}{{text}}{{/records}}`;
+
+export const DEFAULT_TEXT_SYSTEM_PROMPT = 'Reply with the answer only: no preamble, no restating the request.';
 
 /**
  * @example
@@ -18,9 +24,10 @@ export function readTextAnswer(text: string): ReadAnswers {
   return { answers: [], partial: false, unusable: true, ...(trimmed !== '' && { unindexed: trimmed }), warnings: [] };
 }
 
-export const textFormat: ResponseFormat = {
+export const textFormat: ResponseFormat<{}> = {
   name: 'text',
   defaultTemplate: DEFAULT_TEXT_TEMPLATE,
   defaultSystemPrompt: DEFAULT_TEXT_SYSTEM_PROMPT,
+  options: {},
   read: (text) => readTextAnswer(text),
 };

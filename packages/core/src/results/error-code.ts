@@ -1,0 +1,28 @@
+/**
+ * The one map from a failed model call to a record's error: its closed code, a
+ * message that says what the server said (with the status), and the status.
+ * Operators, the executor and the deferred path all settle failures through it.
+ */
+import type { ModelCallError } from '../model/errors.js';
+import type { PredictErrorCode, PredictErrorInfo } from './result.js';
+
+const CODE_OF_KIND: Record<ModelCallError['kind'], PredictErrorCode> = {
+  http: 'http',
+  network: 'http',
+  rate_limited: 'rate_limited',
+  timeout: 'timeout',
+  aborted: 'aborted',
+  context_length: 'too_large',
+  circuit_open: 'circuit_open',
+};
+
+/**
+ * @example
+ * errorInfoOf(new ModelCallError('Incorrect API key provided', { kind: 'http', status: 401 }))
+ * // → { code: 'http', message: 'HTTP 401: Incorrect API key provided', status: 401 }
+ */
+export function errorInfoOf(error: ModelCallError): Omit<PredictErrorInfo, 'attempts'> {
+  const code = CODE_OF_KIND[error.kind];
+  const message = error.status === undefined || error.message.startsWith(`HTTP ${error.status}`) ? error.message : `HTTP ${error.status}: ${error.message}`;
+  return error.status === undefined ? { code, message } : { code, message, status: error.status };
+}
