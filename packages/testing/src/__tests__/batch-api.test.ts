@@ -293,3 +293,21 @@ it('lists jobs newest first, page by page', async () => {
   for await (const job of client.batches.list({ limit: 2 })) all.push(job.id);
   expect(all).toEqual([...ids].reverse());
 });
+
+it('runs on real time when no clock is given: a second client (a resumed process) polls the same job to its end', async () => {
+  sim = await startSimulator({ batch: { completionDelayMs: 150 } });
+  const created = await submit(clientFor(sim.url), requestLines(3, 2).map((r) => r.line));
+  const resumed = clientFor(sim.url);
+  const seen = new Set<string>();
+  let job = await resumed.batches.retrieve(created.id);
+  while (job.status !== 'completed') {
+    seen.add(job.status);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    job = await resumed.batches.retrieve(created.id);
+  }
+  // Only what can come before the end: no failure, expiry or cancellation on the way.
+  expect([...seen].every((status) => status === 'in_progress' || status === 'finalizing')).toBe(true);
+  expect(job.request_counts).toEqual({ total: 3, completed: 3, failed: 0 });
+  expect(await downloadLines(resumed, job.output_file_id)).toHaveLength(3);
+  expect(sim.stats.batchesCreated).toBe(1);
+});

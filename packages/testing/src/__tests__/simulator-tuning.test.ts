@@ -78,6 +78,25 @@ describe('contextTokens', () => {
   });
 });
 
+describe('x-ratelimit-* headers', () => {
+  it('come on successes too (chat and embeddings), so a client can learn its quota before any 429', async () => {
+    sim = await startSimulator({ rateLimit: { requests: 10, tokens: 1000, windowMs: 60_000 } });
+    const client = clientFor(sim.url);
+    const chat = await ask(client, 'x'.repeat(40), { max_tokens: 10 }).withResponse();
+    const embedded = await client.embeddings.create({ model: 'emb', input: 'x'.repeat(40) }).withResponse();
+    const headers = (response: Response) => Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('x-ratelimit-')));
+    expect(headers(chat.response)).toEqual({
+      'x-ratelimit-limit-requests': '10',
+      'x-ratelimit-remaining-requests': '9',
+      'x-ratelimit-reset-requests': expect.stringMatching(/^\d+(\.\d+)?(ms|s)$|^1m0s$/),
+      'x-ratelimit-limit-tokens': '1000',
+      'x-ratelimit-remaining-tokens': String(1000 - 10 - 10),
+      'x-ratelimit-reset-tokens': expect.stringMatching(/^\d+(\.\d+)?(ms|s)$|^1m0s$/),
+    });
+    expect(headers(embedded.response)).toMatchObject({ 'x-ratelimit-remaining-requests': '8', 'x-ratelimit-remaining-tokens': String(1000 - 20 - 10) });
+  });
+});
+
 describe('accuracy', () => {
   const records = (count: number) => Array.from({ length: count }, (_, i) => `${TEXTS[i % TEXTS.length]} (review ${i})`);
 
