@@ -3,7 +3,8 @@
  * label each record, write the answer in the asked shape, inject the drawn
  * defects. The simulator and `ruleModel` both answer through this.
  */
-import { answerWithDefects, plainAnswerWithDefects, type DefectiveAnswer, type DefectRates } from './answer-defects.js';
+import { recordAccuracy, type AccuracyCurve } from './accuracy-curve.js';
+import { answerWithDefects, differentValue, plainAnswerWithDefects, type DefectiveAnswer, type DefectRates } from './answer-defects.js';
 import { valueText } from './answer-writing.js';
 import { readBatchPrompt, userMessageOf, type MessageLike } from './prompt-reading.js';
 import type { SeededRandom } from './seeded-random.js';
@@ -22,12 +23,22 @@ export interface ResponseFormatLike {
 export interface ChatAnswer {
   answer: DefectiveAnswer;
   recordCount: number;
+  /** Records the accuracy curve answered wrongly on purpose (0 without one). */
+  wrongAnswers: number;
+}
+
+/** An accuracy curve and the random stream its draws come from. */
+export interface AccuracyDraws {
+  curve: AccuracyCurve;
+  random: SeededRandom;
 }
 
 /**
  * @example
  * answerChat([{ role: 'user', content: 'Input 1: "Great"\nReturn [{"index": n, "sentiment": "..."}]' }], undefined, sentimentOf, {}, new SeededRandom(1));
- * // → { recordCount: 1, answer: { kind: 'text', text: '[{"index":1,"sentiment":"positive"}]', finishReason: 'stop', applied: [] } }
+ * // → { recordCount: 1, wrongAnswers: 0, answer: { kind: 'text', text: '[{"index":1,"sentiment":"positive"}]', finishReason: 'stop', applied: [] } }
+ * // With an accuracy curve, each record is answered wrongly with probability 1 − accuracy(batch size, position):
+ * answerChat(messages, undefined, sentimentOf, {}, random, { curve: { atBatchSize1: 0.9 }, random: streamFor(1, 'accuracy') });
  */
 export function answerChat(
   messages: readonly MessageLike[],
@@ -35,18 +46,36 @@ export function answerChat(
   label: Labeler,
   rates: DefectRates,
   random: SeededRandom,
+  accuracy?: AccuracyDraws,
 ): ChatAnswer {
   const user = userMessageOf(messages);
   const prompt = readBatchPrompt(user);
   if (prompt === undefined) {
-    return { recordCount: 0, answer: plainAnswerWithDefects(valueText(label(user, 0)), rates, random) };
+    // A plain request is a prompt of one record.
+    const [value, wrong] = withAccuracy(label(user, 0), 1, 0, accuracy);
+    return { recordCount: 0, wrongAnswers: wrong ? 1 : 0, answer: plainAnswerWithDefects(valueText(value), rates, random) };
   }
   const structured = structuredShape(responseFormat);
   const fields = !prompt.fieldsStated && structured.fields ? structured.fields : prompt;
-  const items = prompt.records.map((record) => ({ index: record.index, value: label(record.text, record.index) }));
+  let wrongAnswers = 0;
+  const items = prompt.records.map((record, position) => {
+    const [value, wrong] = withAccuracy(label(record.text, record.index), prompt.records.length, position, accuracy);
+    if (wrong) wrongAnswers++;
+    return { index: record.index, value };
+  });
   const shape = { layout: prompt.layout, indexField: fields.indexField, valueField: fields.valueField, wrapIn: structured.wrapIn };
   const indices = prompt.records.map((record) => record.index);
-  return { recordCount: prompt.records.length, answer: answerWithDefects(items, indices, shape, rates, random) };
+  return { recordCount: prompt.records.length, wrongAnswers, answer: answerWithDefects(items, indices, shape, rates, random) };
+}
+
+/**
+ * The right value, or a different one with probability 1 − accuracy. One draw per
+ * record whenever a curve is set, so a seed repeats.
+ */
+function withAccuracy(value: unknown, batchSize: number, position: number, accuracy: AccuracyDraws | undefined): [unknown, boolean] {
+  if (accuracy === undefined) return [value, false];
+  const wrong = accuracy.random.next() >= recordAccuracy(accuracy.curve, batchSize, position);
+  return wrong ? [differentValue(value), true] : [value, false];
 }
 
 interface StructuredShape {

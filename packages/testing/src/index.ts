@@ -6,6 +6,7 @@
 // The simulator.
 export { startSimulator, type Simulator } from './simulator/server.js';
 export type { SimulatorOptions, SimulatorSettings } from './simulator/options.js';
+export type { BatchSettings } from './simulator/batch-settings.js';
 export type { SimulatorStats } from './simulator/stats.js';
 export type { RateLimit } from './simulator/rate-window.js';
 export { FAULT_NAMES, type FaultRates, type FaultName } from './simulator/faults.js';
@@ -22,7 +23,8 @@ export { sentimentOf, type Sentiment } from './sentiment.js';
 export { DEFECT_NAMES, differentValue, type DefectName, type DefectRates } from './answer-defects.js';
 export { readBatchPrompt, userMessageOf, type BatchPrompt, type PromptRecord, type AnswerLayout } from './prompt-reading.js';
 export { writeAnswer, type AnswerItem, type AnswerShape } from './answer-writing.js';
-export { answerChat, type Labeler, type ChatAnswer } from './chat-answering.js';
+export { answerChat, type Labeler, type ChatAnswer, type AccuracyDraws } from './chat-answering.js';
+export { expectedAccuracy, recordAccuracy, type AccuracyCurve } from './accuracy-curve.js';
 export { estimateTokens } from './token-estimate.js';
 export { SeededRandom } from './seeded-random.js';
 

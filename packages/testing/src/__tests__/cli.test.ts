@@ -2,7 +2,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { parseSimArgs } from '../cli/sim-args';
 import { batchPrompt, clientFor } from './support/batch-prompts';
 
@@ -37,6 +37,40 @@ describe('parseSimArgs', () => {
     });
     expect(parseSimArgs(['--latency', '100'])).toEqual({ kind: 'run', options: { latencyMs: 100 } });
     expect(parseSimArgs(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  it('maps the self-tuning and Batch API flags', () => {
+    expect(
+      parseSimArgs([
+        '--latency', '100', '--latency-per-token', 'completion=2', '--latency-per-token', 'prompt=0.5', '--context-tokens', '3000',
+        '--accuracy', 'atBatchSize1=0.98', '--accuracy', 'perRecord=0.004', '--accuracy', 'floor=0.5',
+        '--batch', 'completionDelayMs=30000', '--batch', 'failedLineRate=0.05', '--batch', 'outputOrder=input', '--batch', 'expireAfterMs=60000',
+      ]),
+    ).toEqual({
+      kind: 'run',
+      options: {
+        latencyMs: 100,
+        latencyPerTokenMs: { completion: 2, prompt: 0.5 },
+        contextTokens: 3000,
+        accuracy: { atBatchSize1: 0.98, perRecord: 0.004, floor: 0.5 },
+        batch: { completionDelayMs: 30000, failedLineRate: 0.05, outputOrder: 'input', expireAfterMs: 60000 },
+      },
+    });
+  });
+
+  it.each([
+    [['--latency-per-token', 'output=2'], "--latency-per-token: unknown setting 'output'; expected one of prompt, completion"],
+    [['--latency-per-token', 'completion'], "--latency-per-token expects name=value, got 'completion'"],
+    [['--context-tokens', '0'], '--context-tokens expects an integer ≥ 1'],
+    [['--accuracy', 'perRecord=lots'], "--accuracy perRecord expects a number, got 'lots'"],
+    [['--accuracy', 'atBatchSize1=0.5', '--accuracy', 'floor=0.9'], 'accuracy.floor (0.9) is above accuracy.atBatchSize1'],
+    [['--batch', 'clock=1'], "--batch: unknown setting 'clock'"],
+    [['--batch', 'failedLineRate=2'], 'batch.failedLineRate must be a number from 0 to 1'],
+    [['--batch', 'outputOrder=sorted'], "batch.outputOrder must be 'shuffled' or 'input'"],
+  ])('%j is an error naming the setting', (argv, message) => {
+    const command = parseSimArgs(argv);
+    expect(command.kind).toBe('error');
+    expect(command.kind === 'error' && command.message).toContain(message);
   });
 
   it.each([
@@ -95,6 +129,19 @@ describe('the built mlpredict-sim', () => {
     const { code, stderr } = await sim.exit;
     expect(code).toBe(0);
     expect(stderr).toContain('stopped after 2 requests');
+  });
+
+  it('runs Batch API jobs with the --batch settings it was given', async () => {
+    const sim = run(['--batch', 'failedLineRate=1']);
+    child = sim.proc;
+    const client = clientFor(await sim.firstLine);
+    const line = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user', content: batchPrompt(['Great phone']) }] } });
+    const file = await client.files.create({ file: await toFile(Buffer.from(line), 'in.jsonl'), purpose: 'batch' });
+    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const job = await client.batches.retrieve(created.id);
+    expect(job).toMatchObject({ status: 'completed', request_counts: { total: 1, completed: 0, failed: 1 }, output_file_id: null });
+    sim.proc.kill('SIGTERM');
+    expect((await sim.exit).code).toBe(0);
   });
 
   it('exits 2 naming a bad flag', async () => {

@@ -4,8 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFECT_NAMES, type DefectRates } from '../answer-defects.js';
+import type { AccuracyCurve } from '../accuracy-curve.js';
+import { BATCH_SETTING_NAMES, type BatchSettings } from '../simulator/batch-settings.js';
 import { FAULT_NAMES, type FaultRates } from '../simulator/faults.js';
-import type { SimulatorOptions } from '../simulator/options.js';
+import { resolveSimulatorOptions, type SimulatorOptions } from '../simulator/options.js';
+
+const ACCURACY_NAMES = ['atBatchSize1', 'perRecord', 'perPosition', 'floor'];
+/** Every batch setting but the clock, which only code can pass. */
+const BATCH_FLAG_NAMES = BATCH_SETTING_NAMES.filter((name) => name !== 'clock');
 
 export const USAGE = `mlpredict-sim: an OpenAI-compatible simulator for testing mlpredict pipelines
 
@@ -25,13 +31,21 @@ Usage: mlpredict-sim [options]
   --window-ms <ms>              the rate-limit window (default 60000)
   --max-in-flight <n>           at most n requests in progress (429 beyond)
   --max-embedding-inputs <n>    embedding inputs per request (default 2048)
+  --latency-per-token <kind=ms> chat delay per token on top of --latency; kind: prompt, completion;
+                                repeatable (a token-bound server: --latency 100 --latency-per-token completion=2)
+  --context-tokens <n>          context window: prompt + max_tokens over it → 400 context_length_exceeded
+  --accuracy <name=value>       opt-in: answers go wrong as batches grow; repeatable
+                                names: ${ACCURACY_NAMES.join(', ')}
+  --batch <name=value>          how /v1/batches jobs behave; repeatable
+                                names: ${BATCH_FLAG_NAMES.join(', ')}
   --model <id>                  the model id GET /v1/models lists (default mlpredict-sim)
   --api-key <key>               require Authorization: Bearer <key>
   --stats-every <ms>            print stats to stderr every ms
   -h, --help                    show this help
 
 Prints the base URL (…/v1) on stdout and runs until SIGINT or SIGTERM.
-Example: mlpredict-sim --port 8787 --latency 100 --defect fence=0.1 --rate-limit-requests 5 --window-ms 1000`;
+Example: mlpredict-sim --port 8787 --latency 100 --defect fence=0.1 --rate-limit-requests 5 --window-ms 1000
+Example: mlpredict-sim --batch completionDelayMs=30000 --batch failedLineRate=0.05`;
 
 /** What the command line asks for. */
 export type SimCommand =
@@ -65,6 +79,10 @@ export function parseSimArgs(argv: readonly string[]): SimCommand {
         'window-ms': { type: 'string' },
         'max-in-flight': { type: 'string' },
         'max-embedding-inputs': { type: 'string' },
+        'latency-per-token': { type: 'string', multiple: true },
+        'context-tokens': { type: 'string' },
+        accuracy: { type: 'string', multiple: true },
+        batch: { type: 'string', multiple: true },
         model: { type: 'string' },
         'api-key': { type: 'string' },
         'stats-every': { type: 'string' },
@@ -108,8 +126,14 @@ export function parseSimArgs(argv: readonly string[]): SimCommand {
     options.maxEmbeddingInputs = integer('max-embedding-inputs', values['max-embedding-inputs'], 1);
     options.model = values.model;
     options.apiKey = values['api-key'];
+    if (values['latency-per-token']) options.latencyPerTokenMs = parseSettings('latency-per-token', values['latency-per-token'], ['prompt', 'completion']) as SimulatorOptions['latencyPerTokenMs'];
+    options.contextTokens = integer('context-tokens', values['context-tokens'], 1);
+    if (values.accuracy) options.accuracy = parseSettings('accuracy', values.accuracy, ACCURACY_NAMES) as AccuracyCurve;
+    if (values.batch) options.batch = parseSettings('batch', values.batch, BATCH_FLAG_NAMES, ['outputOrder']) as BatchSettings;
     const statsEveryMs = number('stats-every', values['stats-every'], (n) => n > 0, 'a number > 0');
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SimulatorOptions;
+    // The simulator's own checks catch ranges the flags can't (an accuracy floor above its start, …).
+    resolveSimulatorOptions(defined);
     return { kind: 'run', options: defined, ...(statsEveryMs !== undefined && { statsEveryMs }) };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message };
@@ -140,6 +164,20 @@ function parseRates(flag: string, entries: readonly string[], names: readonly st
     rates[name] = rate;
   }
   return rates;
+}
+
+/** `name=value` entries of a grouped setting; values are numbers except for the names in `textNames`. */
+function parseSettings(flag: string, entries: readonly string[], names: readonly string[], textNames: readonly string[] = []): Record<string, number | string> {
+  const settings: Record<string, number | string> = {};
+  for (const entry of entries) {
+    const [name, valueText, ...rest] = entry.split('=');
+    if (!name || valueText === undefined || rest.length > 0 || valueText.trim() === '') throw new Error(`--${flag} expects name=value, got '${entry}'`);
+    if (!names.includes(name)) throw new Error(`--${flag}: unknown setting '${name}'; expected one of ${names.join(', ')}`);
+    const value = Number(valueText);
+    if (!textNames.includes(name) && !Number.isFinite(value)) throw new Error(`--${flag} ${name} expects a number, got '${valueText}'`);
+    settings[name] = textNames.includes(name) ? valueText : value;
+  }
+  return settings;
 }
 
 /** parseArgs' errors, reduced to the part that names the flag. */

@@ -23,3 +23,21 @@ export function embeddingFor(text: string, dimensions: number = DEFAULT_EMBEDDIN
   const norm = Math.hypot(...vector) || 1;
   return vector.map((x) => x / norm);
 }
+
+/**
+ * An embeddings request's `input` as texts: a string, strings, or token arrays
+ * (hashed by their JSON); undefined when it is none of those.
+ *
+ * @example
+ * embeddingInputs(['a', 'b']); // → ['a', 'b']
+ * embeddingInputs([1, 2]);     // → ['[1,2]']
+ * embeddingInputs(42);         // → undefined
+ */
+export function embeddingInputs(input: unknown): string[] | undefined {
+  if (typeof input === 'string') return [input];
+  if (!Array.isArray(input)) return undefined;
+  if (input.length > 0 && input.every((x) => typeof x === 'number')) return [JSON.stringify(input)];
+  if (input.every((x) => typeof x === 'string')) return input as string[];
+  if (input.every((x) => Array.isArray(x) && x.every((t) => typeof t === 'number'))) return input.map((x) => JSON.stringify(x));
+  return undefined;
+}

@@ -2,8 +2,10 @@
  * The simulator's options, their defaults, and the checks that turn a typo
  * (`defects: { fences: 1 }`) into an error rather than a silently clean run.
  */
+import type { AccuracyCurve } from '../accuracy-curve.js';
 import { DEFECT_NAMES, type DefectRates } from '../answer-defects.js';
 import { sentimentOf } from '../sentiment.js';
+import { BATCH_SETTING_NAMES, DEFAULT_BATCH_SETTINGS, type BatchSettings, type ResolvedBatchSettings } from './batch-settings.js';
 import { FAULT_NAMES, type FaultRates } from './faults.js';
 import type { RateLimit } from './rate-window.js';
 
@@ -36,14 +38,38 @@ export interface SimulatorOptions {
   model?: string;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401). */
   apiKey?: string;
+  /**
+   * Chat latency per token, added to `latencyMs`: a token-bound server is
+   * `{ latencyMs: 100, latencyPerTokenMs: { completion: 2 } }`. Completion tokens
+   * are those of the answer written (default 0 each).
+   */
+  latencyPerTokenMs?: { prompt?: number; completion?: number };
+  /**
+   * The model's context window in tokens: a chat request whose prompt estimate
+   * plus `max_tokens` is over it gets OpenAI's 400 `context_length_exceeded`.
+   * Default: no limit.
+   */
+  contextTokens?: number;
+  /**
+   * Opt-in: each record is answered wrongly with probability
+   * 1 − accuracy(batch size, position); see {@link AccuracyCurve} and `expectedAccuracy`.
+   */
+  accuracy?: AccuracyCurve;
+  /** How the Batch API (`/v1/batches`) behaves; see {@link BatchSettings}. */
+  batch?: BatchSettings;
 }
 
 /** Options after defaults. */
-export interface ResolvedSimulatorOptions extends Required<Omit<SimulatorOptions, 'rateLimit' | 'maxInFlight' | 'apiKey' | 'latencyMs'>> {
+export interface ResolvedSimulatorOptions
+  extends Required<Omit<SimulatorOptions, 'rateLimit' | 'maxInFlight' | 'apiKey' | 'latencyMs' | 'latencyPerTokenMs' | 'contextTokens' | 'accuracy' | 'batch'>> {
   latencyMs: [number, number];
   rateLimit?: RateLimit;
   maxInFlight?: number;
   apiKey?: string;
+  latencyPerTokenMs: { prompt: number; completion: number };
+  contextTokens?: number;
+  accuracy?: AccuracyCurve;
+  batch: ResolvedBatchSettings;
 }
 
 /** The options `configure()` may change: everything but where it listens. */
@@ -74,7 +100,15 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     embeddingDimensions: options.embeddingDimensions ?? 8,
     model: options.model ?? 'mlpredict-sim',
     apiKey: options.apiKey,
+    latencyPerTokenMs: { prompt: options.latencyPerTokenMs?.prompt ?? 0, completion: options.latencyPerTokenMs?.completion ?? 0 },
+    contextTokens: options.contextTokens,
+    accuracy: options.accuracy && { ...options.accuracy },
+    batch: { ...DEFAULT_BATCH_SETTINGS, ...definedEntries(options.batch ?? {}) },
   };
+}
+
+function definedEntries<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function checkOptions(options: SimulatorOptions): void {
@@ -120,4 +154,34 @@ function checkOptions(options: SimulatorOptions): void {
   nonNegative('maxInFlightRetryAfterMs', options.maxInFlightRetryAfterMs);
   positiveInteger('maxEmbeddingInputs', options.maxEmbeddingInputs);
   positiveInteger('embeddingDimensions', options.embeddingDimensions);
+
+  const knownKeys = (name: string, value: object | undefined, keys: readonly string[]) => {
+    if (value === undefined) return;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`${name} must be an object`);
+    for (const key of Object.keys(value)) if (!keys.includes(key)) fail(`unknown ${name} setting "${key}"; expected one of ${keys.join(', ')}`);
+  };
+  const probability = (name: string, value: unknown) => {
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= 1))) fail(`${name} must be a number from 0 to 1, got ${String(value)}`);
+  };
+  knownKeys('latencyPerTokenMs', options.latencyPerTokenMs, ['prompt', 'completion']);
+  nonNegative('latencyPerTokenMs.prompt', options.latencyPerTokenMs?.prompt);
+  nonNegative('latencyPerTokenMs.completion', options.latencyPerTokenMs?.completion);
+  positiveInteger('contextTokens', options.contextTokens);
+
+  const accuracy = options.accuracy;
+  knownKeys('accuracy', accuracy, ['atBatchSize1', 'perRecord', 'perPosition', 'floor']);
+  for (const key of ['atBatchSize1', 'perRecord', 'perPosition', 'floor'] as const) probability(`accuracy.${key}`, accuracy?.[key]);
+  if (accuracy !== undefined && (accuracy.floor ?? 0) > (accuracy.atBatchSize1 ?? 1)) {
+    fail(`accuracy.floor (${accuracy.floor}) is above accuracy.atBatchSize1 (${accuracy.atBatchSize1 ?? 1}); the floor must be the lowest accuracy`);
+  }
+
+  const batch = options.batch;
+  knownKeys('batch', batch, BATCH_SETTING_NAMES);
+  for (const key of ['validationMs', 'completionDelayMs', 'finalizingMs', 'cancellingMs'] as const) nonNegative(`batch.${key}`, batch?.[key]);
+  if (batch?.expireAfterMs !== undefined && (typeof batch.expireAfterMs !== 'number' || !(batch.expireAfterMs > 0))) fail(`batch.expireAfterMs must be a number > 0, got ${String(batch.expireAfterMs)}`);
+  probability('batch.failedLineRate', batch?.failedLineRate);
+  positiveInteger('batch.maxRequestsPerFile', batch?.maxRequestsPerFile);
+  positiveInteger('batch.maxFileBytes', batch?.maxFileBytes);
+  if (batch?.clock !== undefined && typeof batch.clock !== 'function') fail('batch.clock must be a function () => epoch ms');
+  if (batch?.outputOrder !== undefined && batch.outputOrder !== 'shuffled' && batch.outputOrder !== 'input') fail(`batch.outputOrder must be 'shuffled' or 'input', got ${String(batch.outputOrder)}`);
 }

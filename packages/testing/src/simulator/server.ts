@@ -5,12 +5,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerChat, type ResponseFormatLike } from '../chat-answering.js';
+import { answerChat } from '../chat-answering.js';
 import type { MessageLike } from '../prompt-reading.js';
 import { allMessageText } from '../prompt-reading.js';
 import { streamFor, type SeededRandom } from '../seeded-random.js';
 import { estimateTokens } from '../token-estimate.js';
-import { embeddingFor } from './embeddings.js';
+import { BatchApi } from './batch-api.js';
+import { chatBodyError, requestedMaxTokens, responseFormatOf } from './chat-request.js';
+import { contextLengthError } from './context-window.js';
+import { embeddingFor, embeddingInputs } from './embeddings.js';
 import { Exchange } from './exchange.js';
 import { drawFault } from './faults.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions, type SimulatorSettings } from './options.js';
@@ -63,6 +66,8 @@ class SimulatorServer implements Simulator {
   #defectRandom!: SeededRandom;
   #faultRandom!: SeededRandom;
   #latencyRandom!: SeededRandom;
+  #accuracyRandom!: SeededRandom;
+  readonly #batchApi: BatchApi;
   #requestCount = 0;
   #closing: Promise<void> | undefined;
 
@@ -70,6 +75,7 @@ class SimulatorServer implements Simulator {
     this.#options = options;
     this.#seed(options.seed);
     this.#window = options.rateLimit && new RateWindow(options.rateLimit);
+    this.#batchApi = new BatchApi({ options: () => this.#options, stats: this.stats });
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -118,6 +124,7 @@ class SimulatorServer implements Simulator {
     this.#defectRandom = streamFor(seed, 'defects');
     this.#faultRandom = streamFor(seed, 'faults');
     this.#latencyRandom = streamFor(seed, 'latency');
+    this.#accuracyRandom = streamFor(seed, 'accuracy');
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -131,13 +138,16 @@ class SimulatorServer implements Simulator {
     if (this.#closing) return exchange.endByServer();
 
     try {
-      const path = new URL(req.url ?? '/', 'http://simulator').pathname.replace(/\/+$/, '');
+      const url = new URL(req.url ?? '/', 'http://simulator');
+      const path = url.pathname.replace(/\/+$/, '');
       if (!this.#authorized(req)) {
         exchange.sendError(401, { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' });
       } else if (req.method === 'POST' && path === '/v1/chat/completions') {
         await this.#chat(exchange);
       } else if (req.method === 'POST' && path === '/v1/embeddings') {
         await this.#embeddings(exchange);
+      } else if (BatchApi.serves(path)) {
+        await this.#batchApi.handle(exchange, req.method ?? 'GET', path, url.searchParams);
       } else if (req.method === 'GET' && path === '/v1/models') {
         exchange.send(200, { object: 'list', data: [this.#modelEntry(this.#options.model)] });
       } else if (req.method === 'GET' && path.startsWith('/v1/models/')) {
@@ -162,23 +172,28 @@ class SimulatorServer implements Simulator {
     const body = await exchange.readJson();
     if (body === undefined) return;
     this.stats.chatRequests++;
-    const messages = body.messages;
-    if (!Array.isArray(messages) || messages.length === 0 || !messages.every(isMessage)) {
-      return exchange.sendError(400, { message: "'messages' must be a non-empty array of { role, content }.", type: 'invalid_request_error', code: 'invalid_value', param: 'messages' });
-    }
-    if (body.stream === true) {
-      return exchange.sendError(400, { message: 'The simulator does not stream; send stream: false.', type: 'invalid_request_error', code: 'unsupported_value', param: 'stream' });
-    }
+    const invalid = chatBodyError(body);
+    if (invalid) return exchange.sendError(400, invalid);
+    const messages = body.messages as MessageLike[];
     const promptTokens = estimateTokens(allMessageText(messages));
-    const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 0) || 0;
+    const maxTokens = requestedMaxTokens(body);
+    // Checked before admission: a request that can't fit uses no rate-limit room.
+    const overflow = contextLengthError(promptTokens, maxTokens, this.#options.contextTokens);
+    if (overflow) {
+      this.stats.contextExceeded++;
+      return exchange.sendError(400, overflow);
+    }
     if (!this.#admit(exchange, promptTokens + maxTokens)) return;
 
     // Drawn on arrival, so a seed repeats whatever the latencies do to the finishing order.
     const fault = drawFault(this.#options.faults, this.#faultRandom);
     const label = this.#options.label;
-    const { answer, recordCount } = answerChat(messages, asResponseFormat(body.response_format), (text) => label(text), this.#options.defects, this.#defectRandom);
+    const accuracy = this.#options.accuracy && { curve: this.#options.accuracy, random: this.#accuracyRandom };
+    const { answer, recordCount, wrongAnswers } = answerChat(messages, responseFormatOf(body), (text) => label(text), this.#options.defects, this.#defectRandom, accuracy);
     this.stats.recordsSeen += recordCount;
-    if (!(await this.#sufferFault(exchange, fault))) return;
+    this.stats.wrongAnswers += wrongAnswers;
+    const tokenDelay = this.#tokenLatency(promptTokens, answer.kind === 'text' ? estimateTokens(answer.text) : 0);
+    if (!(await this.#sufferFault(exchange, fault, tokenDelay))) return;
 
     if (answer.kind === 'serverError') {
       countUp(this.stats.defects, 'serverError');
@@ -270,8 +285,11 @@ class SimulatorServer implements Simulator {
     exchange.sendError(429, { message, type, code: 'rate_limit_exceeded' }, { ...headers, ...hints });
   }
 
-  /** Applies the drawn fault and the latency; true when the request should now be answered. */
-  async #sufferFault(exchange: Exchange, fault: ReturnType<typeof drawFault>): Promise<boolean> {
+  /**
+   * Applies the drawn fault and the latency (plus `extraMs`, the per-token part);
+   * true when the request should now be answered.
+   */
+  async #sufferFault(exchange: Exchange, fault: ReturnType<typeof drawFault>, extraMs = 0): Promise<boolean> {
     if (fault.failure) countUp(this.stats.faults, fault.failure);
     if (fault.slow) countUp(this.stats.faults, 'slow');
     if (fault.failure === 'rateLimit') {
@@ -282,7 +300,9 @@ class SimulatorServer implements Simulator {
       await exchange.hang();
       return false;
     }
-    const delay = this.#drawLatency() + (fault.slow ? (this.#options.faults.slowMs ?? 1000) : 0);
+    const delay = this.#drawLatency() + extraMs + (fault.slow ? (this.#options.faults.slowMs ?? 1000) : 0);
+    // OpenAI's header for the time the model took; here, the delay the simulator chose.
+    exchange.res.setHeader('openai-processing-ms', String(Math.round(delay)));
     if (!(await exchange.wait(delay))) return false;
     switch (fault.failure) {
       case 'reset':
@@ -299,6 +319,12 @@ class SimulatorServer implements Simulator {
     }
   }
 
+  /** `latencyPerTokenMs`: the part of a chat answer's delay that grows with its tokens. */
+  #tokenLatency(promptTokens: number, completionTokens: number): number {
+    const perToken = this.#options.latencyPerTokenMs;
+    return perToken.prompt * promptTokens + perToken.completion * completionTokens;
+  }
+
   #drawLatency(): number {
     const [min, max] = this.#options.latencyMs;
     const draw = this.#latencyRandom.next();
@@ -306,20 +332,3 @@ class SimulatorServer implements Simulator {
   }
 }
 
-function isMessage(value: unknown): value is MessageLike {
-  return value !== null && typeof value === 'object' && typeof (value as MessageLike).role === 'string';
-}
-
-function asResponseFormat(value: unknown): ResponseFormatLike | undefined {
-  return value !== null && typeof value === 'object' && typeof (value as ResponseFormatLike).type === 'string' ? (value as ResponseFormatLike) : undefined;
-}
-
-/** `input` as texts: a string, strings, or token arrays (hashed by their JSON). */
-function embeddingInputs(input: unknown): string[] | undefined {
-  if (typeof input === 'string') return [input];
-  if (!Array.isArray(input)) return undefined;
-  if (input.length > 0 && input.every((x) => typeof x === 'number')) return [JSON.stringify(input)];
-  if (input.every((x) => typeof x === 'string')) return input as string[];
-  if (input.every((x) => Array.isArray(x) && x.every((t) => typeof t === 'number'))) return input.map((x) => JSON.stringify(x));
-  return undefined;
-}

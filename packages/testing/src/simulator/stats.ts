@@ -28,6 +28,25 @@ export interface SimulatorStats {
   faults: Record<string, number>;
   /** Requests whose client went away before an answer. */
   aborted: number;
+  /** Chat requests refused with a 400 `context_length_exceeded` (batch lines included). */
+  contextExceeded: number;
+  /** Records the `accuracy` curve answered wrongly on purpose (batch lines included). */
+  wrongAnswers: number;
+  /** Files uploaded to `POST /v1/files`. */
+  filesUploaded: number;
+  /** Batches created (`POST /v1/batches`), and cancelled (`POST /v1/batches/:id/cancel`). */
+  batchesCreated: number;
+  batchesCancelled: number;
+  /** Batch lines answered with a 200 (they go to the output file). */
+  batchLinesAnswered: number;
+  /** Batch lines answered with an error status (the error file): `failedLineRate`, bad requests, `serverError`. */
+  batchLinesFailed: number;
+  /** Batch lines never run: the job expired (`batch_expired`) or was cancelled (`batch_cancelled`). */
+  batchLinesExpired: number;
+  batchLinesCancelled: number;
+  /** Tokens of batch lines answered with a 200 (kept apart from the real-time `promptTokens`). */
+  batchPromptTokens: number;
+  batchCompletionTokens: number;
 }
 
 /**
@@ -49,6 +68,17 @@ export function emptyStats(): SimulatorStats {
     defects: {},
     faults: {},
     aborted: 0,
+    contextExceeded: 0,
+    wrongAnswers: 0,
+    filesUploaded: 0,
+    batchesCreated: 0,
+    batchesCancelled: 0,
+    batchLinesAnswered: 0,
+    batchLinesFailed: 0,
+    batchLinesExpired: 0,
+    batchLinesCancelled: 0,
+    batchPromptTokens: 0,
+    batchCompletionTokens: 0,
   };
 }
 
