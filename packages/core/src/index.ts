@@ -46,3 +46,4 @@ export type { AnswerCache } from './cache/answer-cache.js';
 
 // At-least-once sources (Kafka, Redis Streams, queues).
 export type * from './source/source.js';
+export { runSource, type RunSourceOptions, type SourceRun, type SourceRunStats, type SourceRunState, type SourceResult } from './source/run-source.js';

@@ -21,9 +21,10 @@ it('a throwing onRequest hook errors the stream instead of passing for a network
 });
 
 it('breaking out of predictIterable returns at once even while the source is quiet', async () => {
+  let idle: ReturnType<typeof setTimeout> | undefined;
   async function* quiet() {
     yield 'first';
-    await sleep(10_000); // an idle socket
+    await new Promise((r) => (idle = setTimeout(r, 10_000))); // an idle socket
     yield 'never';
   }
   const model = answerModel(labelAll(upper));
@@ -33,6 +34,7 @@ it('breaking out of predictIterable returns at once even while the source is qui
     break;
   }
   expect(Date.now() - started).toBeLessThan(5_000);
+  clearTimeout(idle); // the socket is never heard from again; leave no timer behind
 });
 
 it('deadlineMs counts from admission: time waiting for a batch slot counts', async () => {
@@ -49,7 +51,8 @@ it('deadlineMs counts from admission: time waiting for a batch slot counts', asy
 it('an aborted wait in a shared token bucket rejects at once, not when its turn comes', async () => {
   const bucket = TokenBucket.perMinute(6); // one token every 10 s
   await bucket.take(1);
-  const first = bucket.take(1); // waits ~10 s
+  const cleanup = new AbortController();
+  const first = bucket.take(1, cleanup.signal); // waits ~10 s
   const controller = new AbortController();
   const second = bucket.take(1, controller.signal);
   setTimeout(() => controller.abort(new Error('cancelled')), 20);
@@ -57,6 +60,7 @@ it('an aborted wait in a shared token bucket rejects at once, not when its turn 
   await expect(second).rejects.toThrow('cancelled');
   expect(Date.now() - started).toBeLessThan(2_000);
   void first.catch(() => undefined);
+  cleanup.abort(); // leave no 10 s timer behind
 });
 
 it('a fallback call that fails outright ends the breaker trial, so later fallbacks are tried again', async () => {

@@ -11,11 +11,16 @@ import type { Quota } from './quota.js';
 /**
  * Stops calls to an endpoint that cannot be reached: after consecutive connection
  * failures with no answer in between it opens, refusing calls at once (with the
- * last failure named), and after a cool-down lets one call through to try again.
+ * last failure named), and after a cool-down lets one call through to try again
+ * while the others wait for how it went.
  */
 export interface ConnectionCircuit {
-  /** The error to fail a call with at once while open; undefined when a call may go. */
-  refusal(): ModelCallError | undefined;
+  /**
+   * Resolves undefined when a call may go, or with the error to fail it with
+   * (open); while a trial call is out, waits for its outcome. Rejects when
+   * `signal` aborts.
+   */
+  admit(signal?: AbortSignal): Promise<ModelCallError | undefined>;
   /** The endpoint answered (any HTTP status): the connection works. */
   recordAnswer(): void;
   /** The call ended without telling (aborted, timed out): a trial call may be made again. */

@@ -145,10 +145,13 @@ export function fromOpenAIError(error: unknown): unknown {
  * api.example`), so a wrong URL is named, not hidden.
  */
 function connectionCause(error: Error): string {
+  // Duck-typed: the causes come from Node's own fetch, whose Error may be another realm's.
+  const isError = (value: unknown): value is Error & NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string } =>
+    typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
   let cause: unknown = error;
-  for (let depth = 0; depth < 8 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
-  if (cause === error || !(cause instanceof Error)) return error.message;
-  const { code, address, port, hostname } = cause as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  for (let depth = 0; depth < 8 && isError(cause) && cause.cause !== undefined; depth++) cause = cause.cause;
+  if (cause === error || !isError(cause)) return error.message;
+  const { code, address, port, hostname } = cause;
   const where = address !== undefined ? `${address}${port !== undefined ? `:${port}` : ''}` : hostname;
   if (cause.message && (where === undefined || cause.message.includes(where))) return cause.message;
   return [code, where].filter(Boolean).join(' ') || cause.message || error.message;

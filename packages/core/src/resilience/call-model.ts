@@ -108,7 +108,7 @@ async function attemptOnce<R extends { usage?: CompletionResponse['usage'] }>(se
   const { runtime } = policy;
   const { signal } = info;
   // An endpoint that keeps refusing connections is not called again until its circuit half-opens.
-  const refusal = runtime.circuit.refusal();
+  const refusal = await runtime.circuit.admit(signal);
   if (refusal) throw refusal;
   let lease: QuotaLease | undefined;
   let releaseRun: (() => void) | undefined;

@@ -8,6 +8,7 @@
  */
 import { ModelCallError } from '../model/errors.js';
 import type { ConnectionCircuit } from '../model/runtime.js';
+import { abortReason } from './abortable-sleep.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 export interface ConnectionCircuitOptions {
@@ -21,31 +22,67 @@ export interface ConnectionCircuitOptions {
 /**
  * @example
  * const circuit = connectionCircuit({ threshold: 3 });
- * const refused = circuit.refusal(); // a ModelCallError while open, else undefined
+ * const refused = await circuit.admit(signal); // a ModelCallError while open, else undefined
  */
 export function connectionCircuit(options: ConnectionCircuitOptions = {}): ConnectionCircuit {
   const breaker = new CircuitBreaker({ failureThreshold: options.threshold ?? 5, cooldownMs: options.cooldownMs ?? 30_000 }, options.now);
   let failures = 0;
   let last: ModelCallError | undefined;
+  /** While a half-open trial is out: resolves when it ends, whichever way. */
+  let trial: { ended: Promise<void>; end: () => void } | undefined;
+  const endTrial = () => {
+    trial?.end();
+    trial = undefined;
+  };
+  const refusal = () =>
+    new ModelCallError(`not sent: the endpoint could not be reached (${failures} connection failures in a row; last: ${last?.message ?? 'unknown'})`, {
+      kind: 'circuit_open',
+      cause: last,
+    });
   return {
-    refusal() {
-      if (breaker.allow()) return undefined;
-      return new ModelCallError(`not sent: the endpoint could not be reached (${failures} connection failures in a row; last: ${last?.message ?? 'unknown'})`, {
-        kind: 'circuit_open',
-        cause: last,
-      });
+    async admit(signal) {
+      for (;;) {
+        if (signal?.aborted) throw abortReason(signal);
+        if (trial) {
+          await untilEndedOrAborted(trial.ended, signal);
+          continue;
+        }
+        const state = breaker.state;
+        if (state === 'closed') return undefined;
+        if (!breaker.allow()) return refusal();
+        if (state === 'half-open') {
+          let end!: () => void;
+          trial = { ended: new Promise<void>((resolve) => (end = resolve)), end };
+        }
+        return undefined;
+      }
     },
     recordAnswer() {
       failures = 0;
       breaker.recordSuccess();
+      endTrial();
     },
     recordInconclusive() {
       breaker.releaseTrial();
+      endTrial();
     },
     recordConnectionFailure(error) {
       failures++;
       last = error;
       breaker.recordFailure();
+      endTrial();
     },
   };
+}
+
+function untilEndedOrAborted(ended: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return ended;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void ended.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

@@ -16,8 +16,14 @@ export interface SourceMessage<T = unknown> {
    * offsets). Absent: the source acks each message on its own (Redis `XACK`).
    */
   readonly partition?: string;
-  /** The record to predict, already decoded. A decode failure is the source's to report as a `bad_input` record. */
+  /** The record to predict, already decoded. */
   readonly record: T;
+  /**
+   * Set when the message could not be decoded (malformed JSON, a missing field):
+   * why. The runner gives it a `bad_input` result, in its place, without sending
+   * it to the model; `record` then holds what was read (the raw text).
+   */
+  readonly invalid?: string;
   /** Its result is written: the source may forget the message (commit the offset, `XACK`). */
   ack(): Promise<void> | void;
   /**

@@ -38,6 +38,8 @@ export interface SimulatorOptions {
   model?: string;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401). */
   apiKey?: string;
+  /** When set, chat and embeddings requests for any other model get OpenAI's 404 `model_not_found`. */
+  knownModels?: string[];
   /**
    * Chat latency per token, added to `latencyMs`: a token-bound server is
    * `{ latencyMs: 100, latencyPerTokenMs: { completion: 2 } }`. Completion tokens
@@ -61,11 +63,12 @@ export interface SimulatorOptions {
 
 /** Options after defaults. */
 export interface ResolvedSimulatorOptions
-  extends Required<Omit<SimulatorOptions, 'rateLimit' | 'maxInFlight' | 'apiKey' | 'latencyMs' | 'latencyPerTokenMs' | 'contextTokens' | 'accuracy' | 'batch'>> {
+  extends Required<Omit<SimulatorOptions, 'rateLimit' | 'maxInFlight' | 'apiKey' | 'knownModels' | 'latencyMs' | 'latencyPerTokenMs' | 'contextTokens' | 'accuracy' | 'batch'>> {
   latencyMs: [number, number];
   rateLimit?: RateLimit;
   maxInFlight?: number;
   apiKey?: string;
+  knownModels?: string[];
   latencyPerTokenMs: { prompt: number; completion: number };
   contextTokens?: number;
   accuracy?: AccuracyCurve;
@@ -100,6 +103,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     embeddingDimensions: options.embeddingDimensions ?? 8,
     model: options.model ?? 'mlpredict-sim',
     apiKey: options.apiKey,
+    knownModels: options.knownModels && [...options.knownModels],
     latencyPerTokenMs: { prompt: options.latencyPerTokenMs?.prompt ?? 0, completion: options.latencyPerTokenMs?.completion ?? 0 },
     contextTokens: options.contextTokens,
     accuracy: options.accuracy && { ...options.accuracy },
@@ -151,6 +155,7 @@ function checkOptions(options: SimulatorOptions): void {
     if (requests === undefined && tokens === undefined) fail('rateLimit needs requests, tokens or both');
   }
   positiveInteger('maxInFlight', options.maxInFlight);
+  if (options.knownModels !== undefined && !(Array.isArray(options.knownModels) && options.knownModels.every((m) => typeof m === 'string'))) fail('knownModels must be an array of model ids');
   nonNegative('maxInFlightRetryAfterMs', options.maxInFlightRetryAfterMs);
   positiveInteger('maxEmbeddingInputs', options.maxEmbeddingInputs);
   positiveInteger('embeddingDimensions', options.embeddingDimensions);

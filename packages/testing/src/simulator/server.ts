@@ -164,6 +164,14 @@ class SimulatorServer implements Simulator {
     return this.#options.apiKey === undefined || req.headers.authorization === `Bearer ${this.#options.apiKey}`;
   }
 
+  /** With `knownModels`: answers OpenAI's 404 for any other model, and says so. */
+  #unknownModel(exchange: Exchange, model: unknown): boolean {
+    const known = this.#options.knownModels;
+    if (!known || (typeof model === 'string' && known.includes(model))) return false;
+    exchange.sendError(404, { message: `The model \`${String(model)}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', code: 'model_not_found' });
+    return true;
+  }
+
   #modelEntry(id: string) {
     return { id, object: 'model', created: 1_700_000_000, owned_by: 'mlpredict' };
   }
@@ -174,6 +182,7 @@ class SimulatorServer implements Simulator {
     this.stats.chatRequests++;
     const invalid = chatBodyError(body);
     if (invalid) return exchange.sendError(400, invalid);
+    if (this.#unknownModel(exchange, body.model)) return;
     const messages = body.messages as MessageLike[];
     const promptTokens = estimateTokens(allMessageText(messages));
     const maxTokens = requestedMaxTokens(body);
@@ -218,6 +227,7 @@ class SimulatorServer implements Simulator {
     const body = await exchange.readJson();
     if (body === undefined) return;
     this.stats.embeddingRequests++;
+    if (this.#unknownModel(exchange, body.model)) return;
     const inputs = embeddingInputs(body.input);
     if (inputs === undefined || inputs.length === 0) {
       return exchange.sendError(400, { message: "'input' must be a non-empty string or array of strings.", type: 'invalid_request_error', code: 'invalid_value', param: 'input' });
