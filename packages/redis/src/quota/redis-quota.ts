@@ -183,11 +183,19 @@ class SharedQuota implements RedisQuota {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#inTurn(async () => {
         let lease: QuotaLease | undefined;
+        // One signal for the waits: the caller's abort or close(), whichever comes first.
+        const wake = new AbortController();
+        const onWake = () => wake.abort(signal?.aborted ? signal.reason : this.#closing.signal.reason);
+        signal?.addEventListener('abort', onWake, { once: true });
+        this.#closing.signal.addEventListener('abort', onWake, { once: true });
         try {
-          if (!settled) lease = await this.#obtain(tokens, signal);
+          if (!settled) lease = await this.#obtain(tokens, wake.signal);
         } catch (error) {
           if (!settled) reject(error);
           settled = true;
+        } finally {
+          signal?.removeEventListener('abort', onWake);
+          this.#closing.signal.removeEventListener('abort', onWake);
         }
         signal?.removeEventListener('abort', onAbort);
         if (!lease) return;
@@ -233,8 +241,7 @@ class SharedQuota implements RedisQuota {
   }
 
   /** Waits for what the quota says (pause, slot, buckets), then holds a lease. */
-  async #obtain(tokens: number, callerSignal?: AbortSignal): Promise<QuotaLease> {
-    const signal = callerSignal ? AbortSignal.any([callerSignal, this.#closing.signal]) : this.#closing.signal;
+  async #obtain(tokens: number, signal: AbortSignal): Promise<QuotaLease> {
     for (;;) {
       if (this.#closed) throw new Error(`quota "${this.#options.key}" is closed`);
       const pausedFor = this.#pausedUntil - Date.now();
