@@ -24,7 +24,12 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-/** The signal's reason as an Error (named AbortError when it wasn't one). */
+/**
+ * The signal's reason as an Error (named AbortError when it wasn't one).
+ *
+ * @example
+ * if (signal.aborted) throw abortReason(signal);
+ */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   // Not `instanceof Error`: a DOMException or an Error from another realm is kept as it is.

@@ -66,7 +66,12 @@ export async function connectRedis<S extends NonNullable<RedisClientOptions['scr
   return client;
 }
 
-/** The URL without its password, for messages. */
+/**
+ * The URL without its password, for messages.
+ *
+ * @example
+ * redactUrl('redis://:secret@db:6379') // → 'redis://:***@db:6379'
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

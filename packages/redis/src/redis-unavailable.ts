@@ -52,7 +52,12 @@ const CONNECTION_ERRORS = [
 ];
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** An error's message, whatever realm or type it came from. */
+/**
+ * An error's message, whatever realm or type it came from.
+ *
+ * @example
+ * errorMessage(new Error('boom')) // → 'boom'
+ */
 export function errorMessage(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(error);

@@ -6,7 +6,7 @@
  */
 import type { Sink, SourceMessage } from '@mlpredict/core';
 import { connectRedis } from '../connect-redis.js';
-import { checkName, checkPositive, checkRedisUrl } from '../quota/quota-limits.js';
+import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
 import { RECORD_FIELD } from './decode-entry.js';
 import { encodeResult, INPUT_ID_FIELD, RESULT_FIELD, type StreamResult } from './result-entry.js';
 

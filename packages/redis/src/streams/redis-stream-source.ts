@@ -8,7 +8,7 @@
 import type { Source, SourceMessage } from '@mlpredict/core';
 import { abortReason, abortableSleep } from '../abortable-sleep.js';
 import { connectRedis, redactUrl } from '../connect-redis.js';
-import { checkName, checkPositive, checkRedisUrl } from '../quota/quota-limits.js';
+import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
 import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
 import { decodeEntry } from './decode-entry.js';
 import { isPresent, readStreamReply, type PresentEntry, type StreamEntry } from './stream-entries.js';

@@ -13,7 +13,12 @@ export interface StreamEntry {
 /** An entry still in the stream. */
 export type PresentEntry = StreamEntry & { fields: Record<string, string> };
 
-/** Whether the entry is still in the stream (its fields were returned). */
+/**
+ * Whether the entry is still in the stream (its fields were returned).
+ *
+ * @example
+ * entries.filter(isPresent) // drops `[id, nil]` entries
+ */
 export function isPresent(entry: StreamEntry): entry is PresentEntry {
   return entry.fields !== null;
 }
