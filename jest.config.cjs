@@ -3,7 +3,7 @@
  * (`@mlpredict/core`) and get their TypeScript source, so no build is needed to
  * test; `pnpm test` still builds first so type errors fail the run.
  */
-const packages = ['core', 'testing', 'node', 'kafka'];
+const packages = ['core', 'testing', 'node', 'kafka', 'redis'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,0 +1,86 @@
+/**
+ * A Redis Streams sink on core's sink contract: one output entry per input
+ * entry (`input_id`, `result`), errors to a dead-letter stream when one is set,
+ * all entries of one `write` in one MULTI, so a write lands whole or not at all
+ * and the runner acks only after it resolved.
+ */
+import type { Sink, SourceMessage } from '@mlpredict/core';
+import { connectRedis } from '../connect-redis.js';
+import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
+import { RECORD_FIELD } from './decode-entry.js';
+import { encodeResult, INPUT_ID_FIELD, RESULT_FIELD, type StreamResult } from './result-entry.js';
+
+export interface RedisStreamSinkOptions {
+  /** `redis://…` */
+  url: string;
+  /** Where results go: one entry per input entry. */
+  outputStream: string;
+  /**
+   * Results that are errors go here instead of `outputStream` (as the Kafka
+   * pipeline's `deadLetterTopic`), with the input's `record` field copied so they
+   * can be replayed. Every input still gets exactly one entry across the two streams.
+   */
+  deadLetterStream?: string;
+  /**
+   * Trim each stream to about this many entries (`XADD … MAXLEN ~ n`); unset: never trimmed.
+   */
+  maxLen?: number;
+  /** @default 5000 */
+  commandTimeoutMs?: number;
+}
+
+export interface RedisStreamSink extends Sink<unknown, StreamResult> {
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and returns the sink. Throws a `RedisUnavailableError` when Redis
+ * can't be reached, a TypeError for a bad option.
+ *
+ * @example
+ * const sink = await redisStreamSink({ url: 'redis://127.0.0.1:6379', outputStream: 'reviews-sentiment', deadLetterStream: 'reviews-failed' });
+ * await sink.write([{ message, result: { value: 'positive' } }]); // XADD reviews-sentiment * input_id <id> result {"value":"positive"}
+ * await message.ack();
+ */
+export async function redisStreamSink(options: RedisStreamSinkOptions): Promise<RedisStreamSink> {
+  checkSinkOptions(options);
+  const client = await connectRedis({ url: options.url, role: 'stream-sink', commandTimeoutMs: options.commandTimeoutMs });
+  const trim = options.maxLen === undefined ? undefined : { TRIM: { strategy: 'MAXLEN' as const, strategyModifier: '~' as const, threshold: options.maxLen } };
+  let closed = false;
+  return {
+    async write(entries: ReadonlyArray<{ message: SourceMessage<unknown>; result: StreamResult }>): Promise<void> {
+      if (closed) throw new Error(`stream sink "${options.outputStream}" is closed`);
+      if (entries.length === 0) return;
+      const multi = client.multi();
+      for (const { message, result } of entries) {
+        const encoded = encodeResult(result);
+        const fields: Record<string, string> = { [INPUT_ID_FIELD]: message.key, [RESULT_FIELD]: encoded };
+        // Decided on the encoded form: a value that could not be encoded is an error too.
+        if (options.deadLetterStream !== undefined && encoded.startsWith('{"error"')) {
+          const record = (message as { fields?: Readonly<Record<string, string>> }).fields?.[RECORD_FIELD];
+          multi.xAdd(options.deadLetterStream, '*', record === undefined ? fields : { ...fields, [RECORD_FIELD]: record }, trim);
+        } else {
+          multi.xAdd(options.outputStream, '*', fields, trim);
+        }
+      }
+      await multi.exec();
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await client.close().catch(() => client.destroy());
+    },
+  };
+}
+
+function checkSinkOptions(options: RedisStreamSinkOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('redisStreamSink needs an options object: { url, outputStream, deadLetterStream?, … }');
+  checkRedisUrl('url', options.url);
+  checkName('outputStream', options.outputStream, 'reviews-sentiment');
+  if (options.deadLetterStream !== undefined) checkName('deadLetterStream', options.deadLetterStream, 'reviews-failed');
+  if (options.deadLetterStream !== undefined && options.deadLetterStream === options.outputStream) {
+    throw new TypeError('deadLetterStream must differ from outputStream; leave it out to keep errors in outputStream');
+  }
+  checkPositive('maxLen', options.maxLen, { integer: true });
+  checkPositive('commandTimeoutMs', options.commandTimeoutMs);
+}
