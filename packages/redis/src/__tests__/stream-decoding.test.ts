@@ -6,7 +6,8 @@
  * the options that read its text.
  */
 import fc from 'fast-check';
-import { predictAll, recordText } from '@mlpredict/core';
+import { predictAll } from '@mlpredict/core';
+import { recordText } from '@mlpredict/core/internals';
 import { echoModel } from '@mlpredict/testing';
 import { decodeEntry } from '../streams/decode-entry';
 import { readStreamReply, type StreamEntry } from '../streams/stream-entries';

@@ -3,7 +3,7 @@
  * quota (N = workers alive when Redis was last seen). Never unlimited: every
  * limit the quota has is kept, divided.
  */
-import { TokenBucket } from '@mlpredict/core';
+import { TokenBucket } from '@mlpredict/core/internals';
 import { shareOf, type QuotaLimits } from './quota-limits.js';
 import type { SlotCount } from './slot-count.js';
 
