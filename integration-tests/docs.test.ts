@@ -9,7 +9,7 @@
  * which resolve to the built `dist/`, so build first), with `examples/data` at
  * hand and `OPENAI_BASE_URL` / `OPENAI_API_KEY` pointing at the simulator.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { optionsSchema, DOTTED_KEYS, PREDICT_ERROR_CODES, RESPONSE_FORMAT_NAMES } from '@mlpredict/core';
 import { startSimulator, type Simulator } from '@mlpredict/testing';
 import { markingProblem, readmeBlocks, runnableBlocks, type CodeBlock } from './readme-blocks';
+import { run, userEnv } from './user-shell';
 
 const root = join(__dirname, '..');
 /** The READMEs whose blocks must run; a README added here is held to the same rule. */
@@ -50,29 +51,6 @@ describe('the README tables', () => {
     for (const name of RESPONSE_FORMAT_NAMES) expect(table).toContain(`'${name}'`);
   });
 });
-
-/** The environment of a user's shell: no package-manager lifecycle variables, the simulator as the endpoint. */
-function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(npm_(?!config_)|npm_config_user_agent|pnpm_|PNPM_|OPENAI_)/.test(key)),
-  );
-  return { ...env, ...extra };
-}
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to its end without blocking this process (the simulator lives here). */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { ...options, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
-  });
-}
 
 const fileOf = (block: CodeBlock) => `${block.where.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.ts`;
 

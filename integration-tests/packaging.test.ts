@@ -10,13 +10,14 @@
  * It reads the built `dist/` (`pnpm test` builds first) and reaches the npm
  * registry for the dependencies (from npm's cache when it can).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '@mlpredict/testing';
 import { readmeBlocks, runnableBlocks } from './readme-blocks';
+import { run, userEnv, type Run } from './user-shell';
 
 const root = join(__dirname, '..');
 
@@ -39,38 +40,14 @@ const packages = readdirSync(join(root, 'packages'))
 const names = packages.map((p) => p.manifest.name);
 const tarballName = (m: Manifest) => `${m.name.replace(/^@/, '').replace('/', '-')}-${m.version}.tgz`;
 
-/** A user's shell: no package-manager lifecycle variables, no OpenAI endpoint unless given. */
-function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(npm_(?!config_)|npm_config_user_agent|pnpm_|PNPM_|OPENAI_)/.test(key)),
-  );
-  return { ...env, ...extra };
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  output: string;
-}
-
-/** Runs a command to its end without blocking this process (the simulator lives here). */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = userEnv()): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, output: `${stdout}${stderr}` });
-    });
-  });
-}
-
 /** Runs a command that must succeed; its output is the error otherwise. */
 async function ok(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
-  const result = await run(command, args, cwd, env);
+  const result = await run(command, args, { cwd, env });
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.output}`);
   return result.stdout;
 }
 
-const tsc = (project: string, cwd: string) => run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], cwd);
+const tsc = (project: string, cwd: string) => run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], { cwd });
 const npmInstall = (app: string, specs: string[]) => ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], app);
 const write = (file: string, text: string) => {
   mkdirSync(join(file, '..'), { recursive: true });
@@ -155,7 +132,7 @@ describe('the packed tarballs', () => {
   });
 
   it.each(packages.map((p) => [p.manifest.name, p.manifest] as const))('%s passes publint (warnings fail too)', async (_name, manifest) => {
-    const result = await run(join(root, 'node_modules', '.bin', 'publint'), ['run', tarball(manifest), '--strict'], tmp);
+    const result = await run(join(root, 'node_modules', '.bin', 'publint'), ['run', tarball(manifest), '--strict'], { cwd: tmp });
     if (result.code !== 0) throw new Error(result.output);
     expect(result.output).toContain('Linting...');
     expect(result.output).not.toMatch(/^(Errors|Warnings):/m);
@@ -168,7 +145,7 @@ describe('the packed tarballs', () => {
       const result = await run(
         join(root, 'node_modules', '.bin', 'attw'),
         [tarball(manifest), '--profile', 'node16', '--no-definitely-typed', '--format', 'ascii', '--no-color'],
-        tmp,
+        { cwd: tmp },
       );
       if (result.code !== 0) throw new Error(result.output);
       // One green line per entry point (package.json included) and resolution mode.
