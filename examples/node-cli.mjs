@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '@mlpredict/testing';
 
-const cli = fileURLToPath(new URL('../packages/node/dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../packages/node/dist/esm/cli.mjs', import.meta.url));
 const real = Boolean(process.env.OPENAI_BASE_URL || process.env.OPENAI_API_KEY);
 const sim = real ? undefined : await startSimulator({ latencyMs: 100 });
 const env = sim ? { ...process.env, OPENAI_BASE_URL: sim.url, OPENAI_API_KEY: 'simulator' } : process.env;

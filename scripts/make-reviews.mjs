@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Writes examples/data/reviews.jsonl: 3,000 product reviews for the demo, as
-// {"id": n, "text": "...", "product": "..."} lines. Deterministic: a seeded PRNG,
+// {"id": n, "text": "...", "product": "..."} lines, and examples/data/reviews.csv:
+// the first 200 of them as CSV (id,text,product; RFC 4180 quoting), for the CLI. Deterministic: a seeded PRNG,
 // nothing from the clock, so re-running gives the same bytes.
 //
 // Each review is built from sentence fragments whose sentiment is known (the
@@ -9,7 +10,7 @@
 // 20% neutral, exactly. Some mix both polarities, some quote, some have emoji or
 // a line break.
 //
-//   node scripts/make-reviews.mjs                 # writes examples/data/reviews.jsonl
+//   node scripts/make-reviews.mjs                 # writes examples/data/reviews.jsonl and reviews.csv
 //   node scripts/make-reviews.mjs --stdout        # the same lines on stdout
 //   node scripts/make-reviews.mjs --with-labels   # adds "label" (the intended one), for the tests
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const COUNT = 3000;
+const CSV_COUNT = 200;
 const MIX = { positive: 0.45, negative: 0.35, neutral: 0.2 };
 const SEED = 20240611;
 
@@ -298,4 +300,13 @@ if (process.argv.includes('--stdout') || withLabels) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, lines);
   console.error(`wrote ${reviews.length} reviews (${Buffer.byteLength(lines)} bytes) to ${out}`);
+  const csvOut = out.replace(/\.jsonl$/, '.csv');
+  writeFileSync(csvOut, toCsv(reviews.slice(0, CSV_COUNT)));
+  console.error(`wrote the first ${CSV_COUNT} as CSV to ${csvOut}`);
+}
+
+/** RFC 4180: a field with a quote, comma or line break is quoted, its quotes doubled. */
+function toCsv(rows) {
+  const field = (value) => (/[",\r\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
+  return ['id,text,product', ...rows.map(({ id, text, product }) => [id, text, product].map(field).join(','))].join('\r\n') + '\r\n';
 }

@@ -1,7 +1,7 @@
 /**
- * The `mlpredict` executable end to end: the built `dist/cli.js` in a child
+ * The `mlpredict` executable end to end: the built `dist/esm/cli.mjs` in a child
  * process, real files, and the simulator over HTTP. `beforeAll` runs an
- * incremental `tsc -b` of this package first, so the suite never runs a stale build.
+ * incremental build of core and this package first, so the suite never runs a stale build.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing'
 import { runCli } from '../cli/run-cli';
 
 const root = resolve(__dirname, '../../../..');
-const cli = join(root, 'packages/node/dist/cli.js');
+const cli = join(root, 'packages/node/dist/esm/cli.mjs');
 
 interface CliRun {
   code: number | null;
@@ -20,7 +20,7 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs `node dist/cli.js …args` with `stdin` as its input, without blocking this process (the simulator lives here). */
+/** Runs `node dist/esm/cli.mjs …args` with `stdin` as its input, without blocking this process (the simulator lives here). */
 function mlpredict(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, [cli, ...args], {
     cwd: root,
@@ -45,7 +45,7 @@ describe('mlpredict (the built CLI)', () => {
   let env: Record<string, string>;
 
   beforeAll(() => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'packages/node'], { cwd: root, stdio: 'inherit' });
+    for (const pkg of ['core', 'node']) execFileSync('pnpm', ['run', 'build'], { cwd: join(root, 'packages', pkg), stdio: 'pipe' });
   }, 120_000);
 
   beforeEach(async () => {

@@ -1,8 +1,8 @@
 /**
  * A worker that dies holding a concurrency slot (SIGKILL: no cleanup at all)
  * frees it after `leaseMs`, not before and not never. The worker is a real
- * child process running the built package; `beforeAll` runs an incremental
- * `tsc -b` of this package so it never runs a stale build.
+ * child process running the built package; `beforeAll` builds core and this
+ * package first so it never runs a stale build.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -18,7 +18,7 @@ let child: ChildProcess | undefined;
 let quota: RedisQuota | undefined;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'packages/redis'], { cwd: root, stdio: 'inherit' });
+  for (const pkg of ['core', 'redis']) execFileSync('pnpm', ['run', 'build'], { cwd: join(root, 'packages', pkg), stdio: 'pipe' });
   redis = await startRedis();
   admin = createClient({ url: redis.url });
   await admin.connect();

@@ -7,7 +7,7 @@ import { parseSimArgs } from '../cli/sim-args';
 import { batchPrompt, clientFor } from './support/batch-prompts';
 
 const root = join(__dirname, '..', '..', '..', '..');
-const cli = join(root, 'packages', 'testing', 'dist', 'cli.js');
+const cli = join(root, 'packages', 'testing', 'dist', 'esm', 'cli.mjs');
 
 describe('parseSimArgs', () => {
   it('maps every flag to its simulator option', () => {
@@ -92,8 +92,8 @@ describe('parseSimArgs', () => {
 describe('the built mlpredict-sim', () => {
   let child: ChildProcess | undefined;
   beforeAll(() => {
-    // Compile this package only (core's build output is only read for types), so dist/cli.js is current.
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'packages', 'testing', 'tsconfig.json')], { stdio: 'pipe' });
+    // Build this package only (core's build output is only read), so dist/esm/cli.mjs is current.
+    execFileSync('pnpm', ['run', 'build'], { cwd: join(root, 'packages', 'testing'), stdio: 'pipe' });
   }, 120_000);
   afterEach(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
