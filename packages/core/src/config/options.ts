@@ -11,6 +11,7 @@ import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../pr
 import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
 import { formatOptionIssues } from './format-issues.js';
 import { RESPONSE_FORMAT_NAMES } from '../parse/response-formats.js';
+import { checkTemplate } from '../prompt/check-template.js';
 
 /** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
 const numeric = (schema: z.ZodNumber) =>
@@ -120,5 +121,6 @@ export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model,
   const parsed = optionsSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) throw new TypeError(formatOptionIssues(caller, parsed.error.issues, [...Object.keys(optionsSchema.shape), ...Object.keys(DOTTED_KEYS)]));
   const o = parsed.data;
+  if (o.promptTemplate !== undefined) checkTemplate(o.promptTemplate, caller);
   return { ...o, reorderWindow: o.reorderWindow ?? o.batchSize * o.concurrency * 4 };
 }

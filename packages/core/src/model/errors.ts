@@ -24,6 +24,8 @@ export interface ModelCallErrorInit {
   headers?: Record<string, string>;
   requestId?: string;
   retryAfterMs?: number;
+  /** Overrides {@link isRetryable}'s rule for this error (a malformed HTTP 200 is retried like a 5xx). */
+  retryable?: boolean;
   cause?: unknown;
 }
 
@@ -41,6 +43,8 @@ export class ModelCallError extends Error {
   readonly requestId?: string;
   /** The server's hint (retry-after-ms, retry-after, x-ratelimit-reset-*), when given. */
   readonly retryAfterMs?: number;
+  /** Set when the thrower knows better than the kind and status whether a retry may help. */
+  readonly retryable?: boolean;
 
   constructor(message: string, init: ModelCallErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -49,12 +53,14 @@ export class ModelCallError extends Error {
     this.headers = init.headers ?? {};
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
+    this.retryable = init.retryable;
   }
 }
 
-/** True for an error that a later attempt may not repeat: 408, 409, 429, 5xx, network, timeout. */
+/** True for an error that a later attempt may not repeat: 408, 409, 429, 5xx, network, timeout, or `retryable` set. */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ModelCallError)) return !isAbortError(error);
+  if (error.retryable !== undefined) return error.retryable && error.kind !== 'aborted';
   switch (error.kind) {
     case 'rate_limited':
     case 'timeout':

@@ -28,7 +28,8 @@ export function readDelimitedAnswers(text: string, options: DelimitedAnswerOptio
   const answers: RawAnswer[] = [];
   const lines = text.split(/\r?\n/);
   const partial = options.truncated === true;
-  if (partial && !/\n\s*$/.test(text)) lines.pop();
+  // Kept only when a line break follows it (a regex for that, /\n\s*$/, is quadratic on long runs of blank lines).
+  if (partial && !text.slice(text.trimEnd().length).includes('\n')) lines.pop();
   for (const line of lines) {
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('```')) continue;

@@ -11,6 +11,8 @@ import { estimateTokens } from '../batching/estimate-tokens.js';
 import { RESPONSE_FORMATS } from '../parse/response-formats.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
 import { batchResponseShape, type StructuredMode } from '../prompt/batch-response-shape.js';
+import type { ReadAnswers } from '../parse/read-json-answers.js';
+import { finiteUsage } from '../model/token-usage.js';
 import { reconcile } from './reconcile.js';
 
 export interface AskContext {
@@ -65,28 +67,40 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
 
   const { response } = outcome;
   const truncated = response.finishReason === 'length';
-  const read = RESPONSE_FORMATS[options.responseFormat].read(response.text, {
-    responsePath: options.responsePath,
-    indexField: options.indexField,
-    valueField: effectiveValueField(options),
-    delimiter: options.delimiter,
-    truncated,
-  });
+  const read = readAnswer(response.text, options, truncated);
   const matched = reconcile(read.answers, records.length, options.indexBase, read.partial || truncated);
-  if (records.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) {
+  // A lone record's answer without an index: the reader offers one only when it is the entire reply.
+  if (records.length === 1 && read.answers.length === 0 && read.unindexed !== undefined) {
     matched.values.set(0, read.unindexed);
     matched.missing = [];
   }
+  const usage = finiteUsage(response.usage);
   return {
     ok: true,
     attempts: outcome.attempts,
     values: matched.values,
     missing: matched.missing,
-    unreadable: matched.values.size === 0 && (read.unusable || truncated),
+    unreadable: matched.values.size === 0 && (read.unusable || truncated || matched.untrusted),
     truncated,
-    usage: response.usage,
+    ...(usage && { usage }),
     warnings: [...read.warnings, ...matched.warnings],
   };
+}
+
+/** The run's reader over the model's text; a reader that throws (or a text that isn't one) reads as nothing. */
+function readAnswer(text: unknown, options: ResolvedOptions, truncated: boolean): ReadAnswers {
+  try {
+    if (typeof text !== 'string') throw new TypeError(`the model's text is ${text === null ? 'null' : typeof text}, not a string`);
+    return RESPONSE_FORMATS[options.responseFormat].read(text, {
+      responsePath: options.responsePath,
+      indexField: options.indexField,
+      valueField: effectiveValueField(options),
+      delimiter: options.delimiter,
+      truncated,
+    });
+  } catch (error) {
+    return { answers: [], partial: false, unusable: true, warnings: [`the answer could not be read: ${error instanceof Error ? error.message : String(error)}`] };
+  }
 }
 
 function refusesShape(error: ModelCallError): boolean {
