@@ -184,6 +184,11 @@ class SimulatorServer implements Simulator {
       countUp(this.stats.defects, 'serverError');
       return exchange.sendError(500, { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: 'server_error' });
     }
+    if (answer.kind === 'errorObject') {
+      // What some gateways do when the model behind them fails: HTTP 200, an error object, no choices.
+      countUp(this.stats.defects, 'errorObject');
+      return exchange.send(200, { error: { message: 'The upstream model failed while generating a response.', type: 'upstream_error' } });
+    }
     if (exchange.settled) return;
     const completionTokens = estimateTokens(answer.text);
     for (const name of answer.applied) countUp(this.stats.defects, name);
@@ -194,8 +199,10 @@ class SimulatorServer implements Simulator {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: typeof body.model === 'string' ? body.model : this.#options.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer.text, refusal: null }, logprobs: null, finish_reason: answer.finishReason }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      choices: [{ index: 0, message: { role: 'assistant', content: answer.contentParts ? textParts(answer.text) : answer.text, refusal: null }, logprobs: null, finish_reason: answer.finishReason }],
+      usage: answer.garbageUsage
+        ? { prompt_tokens: 'lots', completion_tokens: 'a few', total_tokens: 'lots' }
+        : { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     });
   }
 
@@ -304,6 +311,15 @@ class SimulatorServer implements Simulator {
     const draw = this.#latencyRandom.next();
     return min + draw * (max - min);
   }
+}
+
+/** The `contentParts` defect: the text as two `{ type: 'text', text }` parts, split in the middle. */
+function textParts(text: string): Array<{ type: 'text'; text: string }> {
+  const middle = Math.floor(text.length / 2);
+  return [
+    { type: 'text', text: text.slice(0, middle) },
+    { type: 'text', text: text.slice(middle) },
+  ];
 }
 
 function isMessage(value: unknown): value is MessageLike {
