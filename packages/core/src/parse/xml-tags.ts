@@ -44,8 +44,8 @@ export function findTags(text: string): TagList {
       i = text.indexOf('<', close + 3);
       continue;
     }
-    const tag = readTag(text, i);
-    scanned += (tag?.end ?? i + 1) - i;
+    const { tag, reached } = readTag(text, i);
+    scanned += reached - i;
     i = text.indexOf('<', tag?.end ?? i + 1);
     if (tag) tags.push(tag);
   }
@@ -124,25 +124,28 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** The tag starting at `<` at `start`, or undefined when it isn't one (a stray `<`, a tag never closed by `>`). */
-function readTag(text: string, start: number): Tag | undefined {
+/**
+ * The tag starting at `<` at `start`, or undefined when it isn't one (a stray `<`,
+ * a tag never closed by `>`); `reached` is how far it looked, for the work count.
+ */
+function readTag(text: string, start: number): { tag?: Tag; reached: number } {
   let i = start + 1;
   const close = text[i] === '/';
   if (close) i++;
-  if (!isNameStart(text.charCodeAt(i))) return undefined;
+  if (!isNameStart(text.charCodeAt(i))) return { reached: i + 1 };
   const nameStart = i;
   while (i < text.length && isNameChar(text.charCodeAt(i))) i++;
   const name = text.slice(nameStart, i);
   const c = text[i];
-  if (c === '>') return { close, name, start, end: i + 1, selfClosing: false, attrText: '' };
-  if (!close && c === '/' && text[i + 1] === '>') return { close, name, start, end: i + 2, selfClosing: true, attrText: '' };
-  if (c === undefined || !/\s/.test(c)) return undefined;
+  if (c === '>') return { tag: { close, name, start, end: i + 1, selfClosing: false, attrText: '' }, reached: i + 1 };
+  if (!close && c === '/' && text[i + 1] === '>') return { tag: { close, name, start, end: i + 2, selfClosing: true, attrText: '' }, reached: i + 2 };
+  if (c === undefined || !/\s/.test(c)) return { reached: i + 1 };
   // Attributes run to the first `>`; a `<` first means this was no tag.
   let gt = i;
   while (gt < text.length && text[gt] !== '>' && text[gt] !== '<') gt++;
-  if (text[gt] !== '>') return undefined;
+  if (text[gt] !== '>') return { reached: gt };
   const selfClosing = !close && text[gt - 1] === '/';
-  return { close, name, start, end: gt + 1, selfClosing, attrText: text.slice(i, selfClosing ? gt - 1 : gt) };
+  return { tag: { close, name, start, end: gt + 1, selfClosing, attrText: text.slice(i, selfClosing ? gt - 1 : gt) }, reached: gt + 1 };
 }
 
 function skipSpace(text: string, i: number): number {
