@@ -8,8 +8,11 @@
  * measured against it.
  *
  * The opt-in lies about numbering (`shiftedIndices`, `insertedItem`) give values
- * to the wrong indices, but always keep the index that gives them away (one
- * outside the prompt's): `missing` never drops it, and a cut answer puts it first.
+ * to the wrong indices, but stay detectable: an index outside the prompt's, or
+ * more items than records. `missing` and `truncate` leave such an answer alone, as
+ * dropping items could hide the lie from any client. The same care keeps the
+ * honest `wrongIndexBase` detectable: its give-away index is never dropped, and
+ * comes first in an answer that is cut.
  */
 import type { AnswerItem, AnswerShape } from './answer-writing.js';
 import { writeAnswer } from './answer-writing.js';
@@ -126,12 +129,13 @@ export function answerWithDefects(
     answers = answers.map((a) => ({ ...a, index: Number(a.index) + shift }));
     apply('wrongIndexBase', answers.length > 0);
   }
-  // An answer whose numbering lies: what gives it away is an index outside the prompt's.
-  const numberingLie = fired.has('wrongIndexBase') || applied.includes('insertedItem') || applied.includes('shiftedIndices');
-  const givesAway = (a: AnswerItem) => numberingLie && !promptIndexSet.has(Number(a.index));
-  if (fired.has('missing')) {
+  // A lie about numbering shows in its indices and its item count; dropping items (missing, a cut) could hide it.
+  const lie = applied.includes('insertedItem') || applied.includes('shiftedIndices');
+  // The other base's give-away: the index outside the prompt's range.
+  const givesAway = (a: AnswerItem) => fired.has('wrongIndexBase') && !promptIndexSet.has(Number(a.index));
+  if (fired.has('missing') && !lie) {
     // Never drop the shifted answer outside the prompt's range: it is what gives a
-    // wrong numbering away, and without it the lie could pass for a good answer.
+    // wrong base away, and without it the shift could pass for a good answer.
     const droppable = answers.map((a, i) => (givesAway(a) ? -1 : i)).filter((i) => i >= 0);
     const count = Math.min(random.int(1, 3), answers.length > 1 ? answers.length - 1 : answers.length, droppable.length);
     const dropped = new Set<number>();
@@ -148,10 +152,6 @@ export function answerWithDefects(
     // A shuffle that left the order as it was would be no defect at all.
     if (answers.every((a, i) => a.index === before[i])) answers.push(answers.shift()!);
     apply('shuffle', true);
-  }
-  if (fired.has('truncate') && answers.some(givesAway)) {
-    // A cut removes the last items; the give-away goes first so it survives (no random draw: seeds don't shift).
-    answers = [...answers.filter(givesAway), ...answers.filter((a) => !givesAway(a))];
   }
   if (fired.has('duplicate') && answers.length > 0) {
     const copy = answers[random.int(0, answers.length - 1)]!;
@@ -177,6 +177,11 @@ export function answerWithDefects(
     apply('stringIndex', true);
   }
 
+  if (fired.has('truncate') && !lie && answers.some(givesAway)) {
+    // A cut removes the last items; the give-aways go first so they survive (no random draw: seeds don't shift).
+    answers = [...answers.filter(givesAway), ...answers.filter((a) => !givesAway(a))];
+  }
+
   const wrap = json && shape.wrapIn === undefined && fired.has('wrapObject');
   apply('wrapObject', wrap);
   apply('pretty', json && fired.has('pretty'));
@@ -185,7 +190,7 @@ export function answerWithDefects(
   if (nested) body = shape.pretty || fired.has('pretty') ? `[\n${body}\n]` : `[${body}]`;
   apply('nestedArray', nested);
 
-  const truncated = fired.has('truncate') && body.length >= 2;
+  const truncated = fired.has('truncate') && !lie && body.length >= 2;
   if (truncated) body = body.slice(0, random.int(Math.ceil(body.length / 2), body.length - 1));
   apply('truncate', truncated);
 

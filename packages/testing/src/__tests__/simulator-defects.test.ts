@@ -151,15 +151,25 @@ it('errorObject answers HTTP 200 with an error object and no choices, which the 
   expect(sim.stats.defects).toEqual({ errorObject: 1 });
 });
 
-it('the numbering lies keep their give-away when combined with missing, shuffle and a cut', async () => {
+it('the numbering lies are never combined with missing or a cut, which could hide them', async () => {
   for (const lie of ['shiftedIndices', 'insertedItem'] as const) {
     sim.configure({ seed: 11, defects: { [lie]: 1, missing: 1, shuffle: 1, truncate: 1 } });
     for (let i = 0; i < 10; i++) {
-      const content = (await ask(client, batchPrompt(TEXTS))).choices[0]!.message.content!;
-      // Cut off, so read the complete items only; the index past the prompt's (7) is always among them.
-      const items = [...content.matchAll(/\{"index":(\d+),"sentiment":"\w+"\}/g)].map((m) => Number(m[1]));
-      expect(items).toContain(7);
+      const choice = (await ask(client, batchPrompt(TEXTS))).choices[0]!;
+      expect(choice.finish_reason).toBe('stop');
+      const indices = parse(choice.message.content!).map((item) => Number(item.index));
+      // Every item is there, so the index past the prompt's (7) is too.
+      expect(indices).toHaveLength(lie === 'insertedItem' ? 7 : 6);
+      expect(indices).toContain(7);
     }
+  }
+});
+
+it("wrongIndexBase keeps its give-away first when it is shuffled and cut", async () => {
+  sim.configure({ seed: 5, defects: { wrongIndexBase: 1, shuffle: 1, truncate: 1 } });
+  for (let i = 0; i < 10; i++) {
+    const content = (await ask(client, batchPrompt(TEXTS))).choices[0]!.message.content!;
+    expect(content.startsWith('[{"index":0,')).toBe(true);
   }
 });
 
