@@ -4,6 +4,7 @@
  */
 import { predictAll, readJsonAnswers } from '@mlpredict/core';
 import { readXmlAnswers } from '../parse/read-xml-answers';
+import { RESPONSE_FORMATS } from '../parse/response-formats';
 import { reconcile } from '../predict/reconcile';
 import { answerModel, upper, type PromptRecord } from './support/answer-model';
 
@@ -136,5 +137,19 @@ describe('a reader that fails is a parse outcome, never a rejected run (11.3)', 
     const model = answerModel(() => ({ text: [{ type: 'text', text: '[]' }] as unknown as string }));
     const results = await predictAll(model, words(2), fast);
     expect(results.map((r) => r.error?.code)).toEqual(['parse', 'parse']);
+  });
+});
+
+describe('a reply with more answers than any batch is a loop, not an answer (11.6)', () => {
+  it.each([
+    ['delimited', (n: number) => '1|a\n'.repeat(n)],
+    ['xml', (n: number) => '<item index="1">a</item>'.repeat(n)],
+    ['json', (n: number) => JSON.stringify(Array.from({ length: n }, () => ({ index: 1, answer: 'a' })))],
+  ] as const)('%s: 20 000 answers are read, 20 001 are not', (format, reply) => {
+    const read = (text: string) => RESPONSE_FORMATS[format].read(text, { ...json, delimiter: '|' });
+    expect(read(reply(20_000)).answers).toHaveLength(20_000);
+    const loop = read(reply(20_001));
+    expect(loop).toMatchObject({ answers: [], unusable: true });
+    expect(loop.warnings.join()).toMatch(/more than 20000 answers in one reply/);
   });
 });

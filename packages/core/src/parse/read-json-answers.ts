@@ -6,6 +6,7 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import { findJson, type FoundJson } from './extract-json.js';
+import { MAX_ANSWERS, tooManyAnswers } from './read-work.js';
 
 export interface JsonAnswerOptions {
   responsePath: string;
@@ -43,6 +44,7 @@ export function readJsonAnswers(text: string, options: JsonAnswerOptions): ReadA
   let first: { found: FoundJson; warnings: string[] } | undefined;
   for (const found of findJson(text)) {
     const read = answersIn(found, options);
+    if (read.answers.length > MAX_ANSWERS) return tooManyAnswers();
     if (read.answers.length > 0) return { answers: read.answers, partial: found.partial, unusable: false, warnings: read.warnings };
     first ??= { found, warnings: read.warnings };
   }
@@ -61,6 +63,7 @@ function answersIn(found: FoundJson, options: JsonAnswerOptions): { answers: Raw
   const warnings: string[] = [];
   let ignored = 0;
   for (const item of findItems(found.value, options)) {
+    if (answers.length > MAX_ANSWERS) break;
     const answer = toAnswer(item, options);
     if (answer === 'no-index') continue;
     if (answer === undefined) {

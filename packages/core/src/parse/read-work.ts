@@ -14,3 +14,21 @@ export const readWork = { characters: 0 };
 export function workLimit(length: number): number {
   return 8 * length + 4096;
 }
+
+/**
+ * More answers than this in one reply is a model stuck in a loop, not an answer
+ * to one batch (a batch holds at most 10 000 records; twice that leaves room for
+ * repeats). Readers stop there and read nothing, rather than build a megabyte of
+ * answers no record can use.
+ */
+export const MAX_ANSWERS = 20_000;
+
+/**
+ * What a reader returns for a reply with more than {@link MAX_ANSWERS} answers.
+ *
+ * @example
+ * if (answers.length > MAX_ANSWERS) return tooManyAnswers();
+ */
+export function tooManyAnswers(): { answers: []; partial: false; unusable: true; warnings: string[] } {
+  return { answers: [], partial: false, unusable: true, warnings: [`more than ${MAX_ANSWERS} answers in one reply: not an answer to one batch (a model stuck in a loop?)`] };
+}

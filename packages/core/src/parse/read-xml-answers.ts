@@ -12,7 +12,7 @@
  */
 import { answerBody } from './answer-body.js';
 import { parseIndex, type RawAnswer, type ReadAnswers } from './read-json-answers.js';
-import { readWork } from './read-work.js';
+import { MAX_ANSWERS, readWork, tooManyAnswers } from './read-work.js';
 import { findTags, readAttributes, decodeEntities, type TagList } from './xml-tags.js';
 
 export { decodeEntities } from './xml-tags.js';
@@ -68,7 +68,7 @@ export function readXmlAnswers(text: string, options: XmlAnswerOptions): ReadAns
       }
       continue;
     }
-    answers.push({ index, value });
+    if (answers.push({ index, value }) > MAX_ANSWERS) return tooManyAnswers();
   }
   if (ignored > MAX_ITEM_WARNINGS) warnings.push(`ignored ${ignored - MAX_ITEM_WARNINGS} more items without a value`);
   const unindexed = answers.length === 0 ? reader.loneAnswer() : undefined;

@@ -100,7 +100,7 @@ export function readAttributes(text: string): Record<string, string> {
       continue;
     }
     let k = j;
-    while (k < text.length && !/[\s"'>/]/.test(text[k]!)) k++;
+    while (k < text.length && !isSpace(text.charCodeAt(k)) && !`"'>/`.includes(text[k]!)) k++;
     if (k > j) attrs[name] = decodeEntities(text.slice(j, k));
     i = Math.max(k, i);
   }
@@ -139,7 +139,7 @@ function readTag(text: string, start: number): { tag?: Tag; reached: number } {
   const c = text[i];
   if (c === '>') return { tag: { close, name, start, end: i + 1, selfClosing: false, attrText: '' }, reached: i + 1 };
   if (!close && c === '/' && text[i + 1] === '>') return { tag: { close, name, start, end: i + 2, selfClosing: true, attrText: '' }, reached: i + 2 };
-  if (c === undefined || !/\s/.test(c)) return { reached: i + 1 };
+  if (c === undefined || !isSpace(text.charCodeAt(i))) return { reached: i + 1 };
   // Attributes run to the first `>`; a `<` first means this was no tag.
   let gt = i;
   while (gt < text.length && text[gt] !== '>' && text[gt] !== '<') gt++;
@@ -149,8 +149,12 @@ function readTag(text: string, start: number): { tag?: Tag; reached: number } {
 }
 
 function skipSpace(text: string, i: number): number {
-  while (i < text.length && /\s/.test(text[i]!)) i++;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c || c === 0xa0;
 }
 
 /** `[A-Za-z_]` */
