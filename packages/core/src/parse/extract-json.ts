@@ -225,7 +225,7 @@ class JsonScanner {
       if (i >= to) break;
       const child = this.#scan(i, to);
       const read = this.#read(child, to);
-      if (read?.inner) values.push(...(read.value as unknown[]));
+      if (read?.inner) for (const value of read.value as unknown[]) values.push(value);
       else if (read !== undefined) values.push(read.value);
       if (child.end === -1) break;
       i = child.end;
