@@ -6,19 +6,19 @@ describe('extractJson', () => {
   it('reads plain, fenced, prose-wrapped and pretty JSON alike', () => {
     const value = [{ index: 1, sentiment: 'positive' }];
     const json = JSON.stringify(value);
-    for (const text of [
-      json,
-      '```json\n' + json + '\n```',
-      'Sure! Here are the results:\n' + json + '\nLet me know if you need more.',
-      JSON.stringify(value, null, 2),
-      '```\n' + JSON.stringify(value, null, 2) + '\n```',
-    ]) {
-      expect(extractJson(text)).toEqual({ kind: 'value', value });
+    for (const [text, whole] of [
+      [json, true],
+      ['```json\n' + json + '\n```', true],
+      ['Sure! Here are the results:\n' + json + '\nLet me know if you need more.', false],
+      [JSON.stringify(value, null, 2), true],
+      ['```\n' + JSON.stringify(value, null, 2) + '\n```', true],
+    ] as const) {
+      expect(extractJson(text)).toEqual({ kind: 'value', value, whole });
     }
   });
 
   it('skips bracketed prose before the JSON', () => {
-    expect(extractJson('Results [see below]: [{"index": 2, "x": "[a]"}]')).toEqual({ kind: 'value', value: [{ index: 2, x: '[a]' }] });
+    expect(extractJson('Results [see below]: [{"index": 2, "x": "[a]"}]')).toEqual({ kind: 'value', value: [{ index: 2, x: '[a]' }], whole: false });
   });
 
   it('salvages the complete items of a truncated array', () => {

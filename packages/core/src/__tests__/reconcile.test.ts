@@ -14,16 +14,20 @@ describe('reconcile', () => {
     expect(r.missing).toEqual([1]);
   });
 
-  it('ignores unknown indices with a warning', () => {
+  it('distrusts the whole answer when an index is outside the batch', () => {
     const r = reconcile(answers([[1, 'a'], [2, 'b'], [99, 'z']]), 2, 1);
-    expect(r.values.size).toBe(2);
-    expect(r.warnings.join()).toMatch(/unknown index 99/);
+    expect(r).toMatchObject({ untrusted: true, missing: [0, 1] });
+    expect(r.values.size).toBe(0);
+    expect(r.warnings.join()).toMatch(/index 99 is outside the batch \(1\.\.2\)/);
   });
 
-  it('treats conflicting duplicates as missing, keeps agreeing ones', () => {
-    const r = reconcile(answers([[1, 'a'], [1, 'x'], [2, 'b'], [2, 'b']]), 2, 1);
-    expect(r.missing).toEqual([0]);
-    expect(r.values.get(1)).toBe('b');
+  it('distrusts the whole answer when an index has two different values; agreeing duplicates are harmless', () => {
+    const r = reconcile(answers([[1, 'a'], [1, 'x'], [2, 'b']]), 2, 1);
+    expect(r).toMatchObject({ untrusted: true, missing: [0, 1] });
+    expect(r.values.size).toBe(0);
+    const agreeing = reconcile(answers([[1, 'a'], [2, 'b'], [2, 'b']]), 2, 1);
+    expect(agreeing).toMatchObject({ untrusted: false, missing: [] });
+    expect([...agreeing.values.entries()]).toEqual([[0, 'a'], [1, 'b']]);
   });
 
   it('shifts a complete 0-based answer to a 1-based prompt', () => {

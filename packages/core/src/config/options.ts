@@ -23,6 +23,7 @@ import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
 import { formatOptionIssues } from './format-issues.js';
 import type { CacheSettings, FlowSettings, OutputSettings, ParseSettings, RepairSettings } from './run-settings.js';
 import { jsonSchemaOf } from './json-schema-of.js';
+import { checkTemplate } from '../prompt/check-template.js';
 
 /** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
 export const numeric = (schema: z.ZodNumber) =>
@@ -169,6 +170,7 @@ export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model,
   const merged = givenOptions(options, model);
   const parsed = optionsSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) throw new TypeError(formatOptionIssues(caller, parsed.error.issues, [...OPTION_NAMES, ...Object.keys(DOTTED_KEYS)]));
+  if (parsed.data.promptTemplate !== undefined) checkTemplate(parsed.data.promptTemplate, caller);
   return slice(parsed.data);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { ResponseShape } from '../model/model.js';
-import type { ReadAnswers } from './json/read-json-answers.js';
+import type { ReadAnswers } from './answers.js';
 
 /** What every reader is told, besides the format's own options. */
 export interface AnswerReadOptions {

@@ -6,6 +6,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
 import type { PredictErrorCode, PredictResult } from '../results/result.js';
+import { tokenCount } from '../model/token-usage.js';
 
 /** Prices in your currency per million tokens, for `estimatedCost`. */
 export interface PriceTable {
@@ -90,8 +91,9 @@ export class RunStats {
     switch (event.type) {
       case 'request':
         s.requests++;
-        s.promptTokens += event.usage?.promptTokens ?? 0;
-        s.completionTokens += event.usage?.completionTokens ?? 0;
+        // Only counts count: a provider's "lots" or NaN would poison every total after it.
+        s.promptTokens += tokenCount(event.usage?.promptTokens);
+        s.completionTokens += tokenCount(event.usage?.completionTokens);
         if (event.errorKind === 'rate_limited') s.rateLimited++;
         break;
       case 'batch':

@@ -26,6 +26,8 @@ export interface ModelCallErrorInit {
   headers?: Record<string, string>;
   requestId?: string;
   retryAfterMs?: number;
+  /** Overrides {@link isRetryable}'s rule for this error (a malformed HTTP 200 is retried like a 5xx). */
+  retryable?: boolean;
   cause?: unknown;
 }
 
@@ -46,6 +48,8 @@ export class ModelCallError extends Error {
   readonly requestId?: string;
   /** The server's hint (retry-after-ms, retry-after, x-ratelimit-reset-*), when given. */
   readonly retryAfterMs?: number;
+  /** Set when the thrower knows better than the kind and status whether a retry may help. */
+  readonly retryable?: boolean;
 
   constructor(message: string, init: ModelCallErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -54,6 +58,7 @@ export class ModelCallError extends Error {
     this.headers = init.headers ?? {};
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
+    this.retryable = init.retryable;
   }
 
   /**
@@ -70,8 +75,8 @@ export class ModelCallError extends Error {
 
 /**
  * True for an error that a later attempt may not repeat: 408, 409, 429, 5xx,
- * network, timeout. The server has the last word: `x-should-retry: true|false`
- * overrides the status, as openai-node does.
+ * network, timeout, or `retryable` set. The server has the last word:
+ * `x-should-retry: true|false` overrides the status, as openai-node does.
  */
 export function isRetryable(error: unknown): boolean {
   if (!ModelCallError.isInstance(error)) return !isAbortError(error);
@@ -79,6 +84,7 @@ export function isRetryable(error: unknown): boolean {
   const hint = error.headers['x-should-retry'];
   if (hint === 'true') return true;
   if (hint === 'false') return false;
+  if (error.retryable !== undefined) return error.retryable;
   switch (error.kind) {
     case 'rate_limited':
     case 'timeout':

@@ -11,6 +11,8 @@ import type { PromptSettings } from '../prompt/prompt-settings.js';
 import { renderMessages } from '../prompt/render-prompt.js';
 import { estimateTokens } from '../batching/estimate-tokens.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
+import type { ReadAnswers } from '../formats/answers.js';
+import { finiteUsage } from '../model/token-usage.js';
 import { reconcile } from './reconcile.js';
 
 export interface AskContext {
@@ -66,22 +68,34 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
 
   const { response } = outcome;
   const truncated = response.finishReason === 'length';
-  const read = parse.format.read(response.text, { ...parse.read, truncated });
+  const read = readAnswer(response.text, parse, truncated);
   const matched = reconcile(read.answers, records.length, parse.indexBase, read.partial || truncated);
-  if (records.length === 1 && matched.values.size === 0 && read.unindexed !== undefined) {
+  // A lone record's answer without an index: the reader offers one only when it is the entire reply.
+  if (records.length === 1 && read.answers.length === 0 && read.unindexed !== undefined) {
     matched.values.set(0, read.unindexed);
     matched.missing = [];
   }
+  const usage = finiteUsage(response.usage);
   return {
     ok: true,
     attempts: outcome.attempts,
     values: matched.values,
     missing: matched.missing,
-    unreadable: matched.values.size === 0 && (read.unusable || truncated),
+    unreadable: matched.values.size === 0 && (read.unusable || truncated || matched.untrusted),
     truncated,
-    usage: response.usage,
+    ...(usage && { usage }),
     warnings: [...read.warnings, ...matched.warnings],
   };
+}
+
+/** The run's reader over the model's text; a reader that throws (or a text that isn't one) reads as nothing. */
+function readAnswer(text: unknown, parse: ParseSettings, truncated: boolean): ReadAnswers {
+  try {
+    if (typeof text !== 'string') throw new TypeError(`the model's text is ${text === null ? 'null' : typeof text}, not a string`);
+    return parse.format.read(text, { ...parse.read, truncated });
+  } catch (error) {
+    return { answers: [], partial: false, unusable: true, warnings: [`the answer could not be read: ${error instanceof Error ? error.message : String(error)}`] };
+  }
 }
 
 function refusesShape(error: ModelCallError): boolean {

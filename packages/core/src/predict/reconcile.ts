@@ -3,13 +3,15 @@
  * index, never by position.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { RawAnswer } from '../formats/json/read-json-answers.js';
+import type { RawAnswer } from '../formats/answers.js';
 
 export interface Reconciled {
   /** Position in the request (0-based) → value. */
   values: Map<number, unknown>;
-  /** Positions with no usable answer: absent, or given twice with different values. */
+  /** Positions with no usable answer. */
   missing: number[];
+  /** The answer's numbering can't be trusted, so none of it was taken: ask again. */
+  untrusted: boolean;
   warnings: string[];
 }
 
@@ -18,45 +20,56 @@ export interface Reconciled {
  * @param count records in the request
  * @param indexBase the first index the prompt used (0 or 1)
  *
+ * A wrong index gives a record its neighbour's value, which no check downstream
+ * can catch, so an answer is taken whole or not at all. It is distrusted — no
+ * values, every record missing, `untrusted` set, so the batch is asked again or
+ * split — when it has an index outside the batch (all indices one too high; an
+ * invented item with the list renumbered), or one index answered twice with
+ * different values. More items than records always means one of those. An index
+ * answered twice with the same value is harmless.
+ *
  * Index bases: a model asked to count from 1 sometimes counts from 0 (or the
- * reverse). Answers that are exactly the other range, complete, are shifted back.
+ * reverse). An answer that is exactly the other range, complete, is shifted back.
  * Otherwise the mapping is trusted only with an anchor: the index the other base
  * can't produce (the last one when counting from 1, index 0 when counting from 0).
  * Without it (a 0-based answer missing its first item looks exactly like a 1-based
- * one missing its last) every record counts as missing and is asked again: a
- * wasted request beats a silent wrong value. A truncated answer (`partial`) is
- * trusted without the anchor, since truncation removes the last items.
+ * one missing its last) the answer is distrusted too: a wasted request beats a
+ * silent wrong value. A truncated answer (`partial`) is trusted without the
+ * anchor, since truncation removes the last items.
  *
  * @example
  * reconcile([{ index: 2, value: 'neg' }, { index: 1, value: 'pos' }], 2, 1).values // → Map { 0 → 'pos', 1 → 'neg' }
+ * reconcile([{ index: 2, value: 'pos' }, { index: 3, value: 'neg' }], 2, 1).untrusted // → true: 3 is outside 1..2
  */
 export function reconcile(answers: readonly RawAnswer[], count: number, indexBase: number, partial = false): Reconciled {
-  const warnings: string[] = [];
   const shift = detectShift(answers, count, indexBase, partial);
-  if (shift === 'ambiguous') {
-    warnings.push(`cannot tell which index base the answers use; asking again`);
-    return { values: new Map(), missing: Array.from({ length: count }, (_, p) => p), warnings };
-  }
+  if (shift === 'ambiguous') return distrusted(count, 'cannot tell which index base the answers use');
+  const warnings: string[] = [];
   if (shift !== 0) warnings.push(`answers were indexed from ${indexBase - shift}, not ${indexBase}; shifted`);
 
-  const seen = new Map<number, unknown>();
-  const conflicted = new Set<number>();
+  const values = new Map<number, unknown>();
   for (const answer of answers) {
     const position = answer.index + shift - indexBase;
-    if (position < 0 || position >= count) {
-      warnings.push(`ignored an answer for unknown index ${answer.index}`);
-      continue;
+    if (!(position >= 0 && position < count)) {
+      return distrusted(count, `index ${answer.index} is outside the batch (${indexBase}..${indexBase + count - 1})`);
     }
-    if (!seen.has(position)) seen.set(position, answer.value);
-    else if (!isDeepStrictEqual(seen.get(position), answer.value)) conflicted.add(position);
-  }
-  for (const position of conflicted) {
-    warnings.push(`index ${position + indexBase} was answered twice with different values; asking again`);
-    seen.delete(position);
+    if (!values.has(position)) values.set(position, answer.value);
+    else if (!isDeepStrictEqual(values.get(position), answer.value)) {
+      return distrusted(count, `index ${answer.index} was answered twice with different values`);
+    }
   }
   const missing: number[] = [];
-  for (let p = 0; p < count; p++) if (!seen.has(p)) missing.push(p);
-  return { values: seen, missing, warnings };
+  for (let p = 0; p < count; p++) if (!values.has(p)) missing.push(p);
+  return { values, missing, untrusted: false, warnings };
+}
+
+function distrusted(count: number, why: string): Reconciled {
+  return {
+    values: new Map(),
+    missing: Array.from({ length: count }, (_, p) => p),
+    untrusted: true,
+    warnings: [`the answer's numbering can't be trusted (${why}); asking again`],
+  };
 }
 
 function detectShift(answers: readonly RawAnswer[], count: number, indexBase: number, partial: boolean): number | 'ambiguous' {

@@ -7,9 +7,12 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { Model, ModelLimits, CompletionRequest, CompletionResponse, EmbeddingRequest, EmbeddingResponse } from '../model/model.js';
 import type { Quota } from '../model/quota.js';
 import type { ModelRuntime } from '../model/runtime.js';
-import { createModelRuntime } from '../resilience/model-runtime.js';
 import { ModelCallError } from '../model/errors.js';
 import { retryAfterMs } from '../model/retry-after.js';
+import { finiteUsage } from '../model/token-usage.js';
+import { createModelRuntime } from '../resilience/model-runtime.js';
+import { suggestName } from '../config/format-issues.js';
+import { readCompletion } from './read-completion.js';
 
 export interface OpenAIModelOptions extends ModelLimits {
   /** The model id, e.g. `gpt-4o-mini`, or your deployment's name. */
@@ -39,6 +42,27 @@ export interface OpenAIModelOptions extends ModelLimits {
   quota?: Quota;
 }
 
+/** Every option name; a key missing here fails to compile (below), so a new option can't be refused as a typo. */
+const OPTION_NAMES = [
+  'model',
+  'embeddingModel',
+  'baseURL',
+  'apiKey',
+  'organization',
+  'project',
+  'defaultHeaders',
+  'defaultQuery',
+  'client',
+  'defaults',
+  'name',
+  'maxConcurrency',
+  'requestsPerMinute',
+  'tokensPerMinute',
+  'quota',
+] as const satisfies ReadonlyArray<keyof OpenAIModelOptions>;
+const everyOptionListed: Record<Exclude<keyof OpenAIModelOptions, (typeof OPTION_NAMES)[number]>, never> = {};
+void everyOptionListed;
+
 /**
  * Creates a {@link Model} backed by the `openai` SDK.
  *
@@ -51,6 +75,7 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
   if (!options || typeof options.model !== 'string' || options.model === '') {
     throw new TypeError('openAIModel: option "model" is required: the model id, e.g. { model: "gpt-4o-mini" }');
   }
+  checkOptionNames(options);
   const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL;
   const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'no-key' : undefined);
   if (!options.client && apiKey === undefined) {
@@ -78,26 +103,26 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
     client,
 
     async complete(request: CompletionRequest): Promise<CompletionResponse> {
+      let response: Response;
       try {
-        const completion = await client.chat.completions.create(
-          {
-            model: options.model,
-            messages: request.messages,
-            ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
-            ...(request.temperature !== undefined && { temperature: request.temperature }),
-            ...(request.responseShape && request.responseShape.type !== 'text' && { response_format: toResponseFormat(request.responseShape) }),
-          },
-          { signal: request.signal, headers: request.headers, maxRetries: 0 },
-        );
-        const choice = completion.choices[0];
-        return {
-          text: choice?.message?.content ?? '',
-          finishReason: choice?.finish_reason ?? undefined,
-          usage: completion.usage && { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens },
-        };
+        // The raw response, read here: the SDK would hand back a string for a mislabelled body, undefined for an
+        // empty one, and a 200 carrying only an error object as if it were a completion.
+        response = await client.chat.completions
+          .create(
+            {
+              model: options.model,
+              messages: request.messages,
+              ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
+              ...(request.temperature !== undefined && { temperature: request.temperature }),
+              ...(request.responseShape && request.responseShape.type !== 'text' && { response_format: toResponseFormat(request.responseShape) }),
+            },
+            { signal: request.signal, headers: request.headers, maxRetries: 0 },
+          )
+          .asResponse();
       } catch (error) {
         throw fromOpenAIError(error);
       }
+      return readCompletion(response, request.signal);
     },
 
     async embed(request: EmbeddingRequest): Promise<EmbeddingResponse> {
@@ -107,12 +132,23 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
           { signal: request.signal, headers: request.headers, maxRetries: 0 },
         );
         const embeddings = [...result.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
-        return { embeddings, usage: result.usage && { promptTokens: result.usage.prompt_tokens, completionTokens: 0 } };
+        const usage = finiteUsage(result.usage && { promptTokens: result.usage.prompt_tokens, completionTokens: 0 });
+        return { embeddings, ...(usage && { usage }) };
       } catch (error) {
         throw fromOpenAIError(error);
       }
     },
   };
+}
+
+function checkOptionNames(options: OpenAIModelOptions): void {
+  const unknown = Object.keys(options).filter((key) => !(OPTION_NAMES as readonly string[]).includes(key));
+  if (unknown.length === 0) return;
+  const lines = unknown.map((key) => {
+    const hint = suggestName(key, OPTION_NAMES);
+    return `  - unknown option "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+  });
+  throw new TypeError(`openAIModel: invalid options:\n${lines.join('\n')}\n  known options: ${OPTION_NAMES.join(', ')}`);
 }
 
 function toResponseFormat(shape: Exclude<CompletionRequest['responseShape'], undefined | { type: 'text' }>) {

@@ -1,6 +1,7 @@
 /** Each defect, through the real openai SDK: present at rate 1, absent at rate 0, counted, and repeatable by seed. */
 import OpenAI from 'openai';
 import { DEFECT_NAMES, sentimentOf, startSimulator, type DefectName, type Simulator } from '../index';
+import { BRACKET_LOOP } from '../answer-defects';
 import { ask, batchPrompt, clientFor, TEXTS } from './support/batch-prompts';
 
 let sim: Simulator;
@@ -19,8 +20,10 @@ const clean = JSON.stringify(right);
 const valueAt = (index: number) => right[index - 1]?.sentiment;
 const parse = (content: string) => JSON.parse(content) as Item[];
 
-/** What each defect must look like, given the answer text. */
-const looksRight: Record<Exclude<DefectName, 'serverError'>, (content: string, finish: string | null) => void> = {
+/** The defects whose answer is not a chat completion (tested on their own below). */
+type NotACompletion = 'serverError' | 'errorObject';
+/** What each defect must look like, given the answer text (and the whole reply, for how it was sent). */
+const looksRight: Record<Exclude<DefectName, NotACompletion>, (content: string, finish: string | null, reply: OpenAI.ChatCompletion) => void> = {
   fence(content) {
     expect(content).toBe('```json\n' + clean + '\n```');
   },
@@ -95,16 +98,79 @@ const looksRight: Record<Exclude<DefectName, 'serverError'>, (content: string, f
     expect(first!.sentiment).not.toBe(valueAt(1));
     expect(rest).toEqual(right.slice(1));
   },
+  shiftedIndices(content) {
+    // Every value one index too high: 2..7 for a prompt of 1..6, so 7 gives it away.
+    expect(parse(content)).toEqual(right.map((item) => ({ ...item, index: Number(item.index) + 1 })));
+  },
+  insertedItem(content) {
+    // Seven items renumbered 1..7: the right values in order, one invented among them.
+    const items = parse(content);
+    expect(items.map((i) => i.index)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const at = items.findIndex((item, i) => item.sentiment !== right[i]?.sentiment);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(items.filter((_, i) => i !== at).map((i) => i.sentiment)).toEqual(right.map((i) => i.sentiment));
+  },
+  nestedArray(content) {
+    expect(JSON.parse(content)).toEqual([right]);
+  },
+  contentParts(content) {
+    // Through the SDK untouched: an array of text parts that join to the answer.
+    const parts = content as unknown as Array<{ type: string; text: string }>;
+    expect(parts).toHaveLength(2);
+    expect(parts.every((p) => p.type === 'text')).toBe(true);
+    expect(parts.map((p) => p.text).join('')).toBe(clean);
+  },
+  garbageUsage(content, _finish, reply) {
+    expect(content).toBe(clean);
+    expect(reply.usage).toEqual({ prompt_tokens: 'lots', completion_tokens: 'a few', total_tokens: 'lots' });
+  },
+  bracketLoop(content, finish) {
+    expect(content).toBe(BRACKET_LOOP);
+    expect(content.length).toBeGreaterThan(30_000);
+    expect(finish).toBe('length');
+  },
 };
 
-it.each(DEFECT_NAMES.filter((name) => name !== 'serverError'))('%s appears when its rate is 1', async (name) => {
+it.each(DEFECT_NAMES.filter((name) => name !== 'serverError' && name !== 'errorObject'))('%s appears when its rate is 1', async (name) => {
   sim.configure({ defects: { [name]: 1 } });
   sim.resetStats();
   const reply = await ask(client, batchPrompt(TEXTS));
   const choice = reply.choices[0]!;
-  looksRight[name as Exclude<DefectName, 'serverError'>](choice.message.content ?? '', choice.finish_reason);
-  if (name !== 'truncate') expect(choice.finish_reason).toBe('stop');
+  looksRight[name as Exclude<DefectName, NotACompletion>](choice.message.content ?? '', choice.finish_reason, reply);
+  if (name !== 'truncate' && name !== 'bracketLoop') expect(choice.finish_reason).toBe('stop');
   expect(sim.stats.defects).toEqual({ [name]: 1 });
+});
+
+it('errorObject answers HTTP 200 with an error object and no choices, which the SDK hands back as if it were a completion', async () => {
+  sim.configure({ defects: { errorObject: 1 } });
+  sim.resetStats();
+  const { data, response } = await ask(client, batchPrompt(TEXTS)).withResponse();
+  expect(response.status).toBe(200);
+  expect(data).toEqual({ error: { message: expect.stringMatching(/upstream model failed/), type: 'upstream_error' } });
+  expect(data.choices).toBeUndefined();
+  expect(sim.stats.defects).toEqual({ errorObject: 1 });
+});
+
+it('the numbering lies are never combined with missing or a cut, which could hide them', async () => {
+  for (const lie of ['shiftedIndices', 'insertedItem'] as const) {
+    sim.configure({ seed: 11, defects: { [lie]: 1, missing: 1, shuffle: 1, truncate: 1 } });
+    for (let i = 0; i < 10; i++) {
+      const choice = (await ask(client, batchPrompt(TEXTS))).choices[0]!;
+      expect(choice.finish_reason).toBe('stop');
+      const indices = parse(choice.message.content!).map((item) => Number(item.index));
+      // Every item is there, so the index past the prompt's (7) is too.
+      expect(indices).toHaveLength(lie === 'insertedItem' ? 7 : 6);
+      expect(indices).toContain(7);
+    }
+  }
+});
+
+it("wrongIndexBase keeps its give-away first when it is shuffled and cut", async () => {
+  sim.configure({ seed: 5, defects: { wrongIndexBase: 1, shuffle: 1, truncate: 1 } });
+  for (let i = 0; i < 10; i++) {
+    const content = (await ask(client, batchPrompt(TEXTS))).choices[0]!.message.content!;
+    expect(content.startsWith('[{"index":0,')).toBe(true);
+  }
 });
 
 it('serverError answers HTTP 500 when its rate is 1', async () => {
@@ -135,7 +201,7 @@ it('wrongIndexBase answers from 1 when the prompt counts from 0', async () => {
 });
 
 it('the same seed gives the same defects in the same order; another seed does not', async () => {
-  const rates = Object.fromEntries(DEFECT_NAMES.filter((n) => n !== 'serverError').map((name) => [name, 0.3]));
+  const rates = Object.fromEntries(DEFECT_NAMES.filter((n) => n !== 'serverError' && n !== 'errorObject').map((name) => [name, 0.3]));
   const run = async (seed: number) => {
     sim.configure({ seed, defects: rates });
     const contents: string[] = [];

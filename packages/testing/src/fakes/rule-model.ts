@@ -19,7 +19,7 @@ export interface FakeModelOptions {
   limits?: ModelLimits;
   /** Waits this long per call (abortable through the request's signal). */
   latencyMs?: number;
-  /** Defects to inject, as in the simulator; `serverError` throws an `http` 500 ModelCallError. */
+  /** Defects to inject, as in the simulator; `serverError` throws an `http` 500 ModelCallError, `errorObject` an `http` 200 one. */
   defects?: DefectRates;
   /** Seeds the defect draws (default 1). */
   seed?: number;
@@ -66,10 +66,16 @@ export function ruleModel(fn: Labeler, options: FakeModelOptions = {}): Recordin
       if (answer.kind === 'serverError') {
         throw new ModelCallError('simulated server error (defect serverError)', { kind: 'http', status: 500 });
       }
+      if (answer.kind === 'errorObject') {
+        // As openAIModel reports an HTTP 200 that carries only an error object.
+        throw new ModelCallError('the server sent an error instead of an answer (defect errorObject)', { kind: 'http', status: 200, retryable: true });
+      }
+      // garbageUsage: counts that aren't numbers, as a careless provider might pass them on.
+      const count = (n: number) => (answer.garbageUsage ? Number.NaN : n);
       return {
         text: answer.text,
         finishReason: answer.finishReason,
-        usage: { promptTokens: estimateTokens(allMessageText(request.messages)), completionTokens: estimateTokens(answer.text) },
+        usage: { promptTokens: count(estimateTokens(allMessageText(request.messages))), completionTokens: count(estimateTokens(answer.text)) },
       };
     },
 

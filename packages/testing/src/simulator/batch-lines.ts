@@ -84,8 +84,10 @@ function answerChatLine(body: Record<string, unknown>, completionId: string, ans
   const label = answering.label;
   const { answer, wrongAnswers } = answerChat(messages, responseFormatOf(body), (text) => label(text), answering.defects, answering.defectRandom, answering.accuracy);
   if (answer.kind === 'serverError') return { outcome: errorOutcome(500, SERVER_ERROR), defects: ['serverError'] };
+  // A batch line answered 200 with an error object and no choices, as the live endpoint's defect does.
+  if (answer.kind === 'errorObject') return { outcome: { statusCode: 200, body: { error: { message: 'The upstream model failed while generating a response.', type: 'upstream_error' } }, promptTokens, completionTokens: 0 }, defects: ['errorObject'] };
   const completionTokens = estimateTokens(answer.text);
-  const completion = chatCompletionBody({ id: completionId, model: String(body.model), text: answer.text, finishReason: answer.finishReason, promptTokens, completionTokens });
+  const completion = chatCompletionBody({ id: completionId, model: String(body.model), text: answer.text, finishReason: answer.finishReason, promptTokens, completionTokens, contentParts: answer.contentParts, garbageUsage: answer.garbageUsage });
   return { outcome: { statusCode: 200, body: completion, promptTokens, completionTokens }, wrongAnswers, defects: answer.applied };
 }
 

@@ -11,6 +11,10 @@ export interface CompletionParts {
   finishReason: 'stop' | 'length';
   promptTokens: number;
   completionTokens: number;
+  /** The `contentParts` defect: content as text parts instead of a string. */
+  contentParts?: boolean;
+  /** The `garbageUsage` defect: token counts that are not numbers. */
+  garbageUsage?: boolean;
 }
 
 /**
@@ -24,7 +28,18 @@ export function chatCompletionBody(parts: CompletionParts) {
     object: 'chat.completion' as const,
     created: Math.floor(Date.now() / 1000),
     model: parts.model,
-    choices: [{ index: 0, message: { role: 'assistant' as const, content: parts.text, refusal: null }, logprobs: null, finish_reason: parts.finishReason }],
-    usage: { prompt_tokens: parts.promptTokens, completion_tokens: parts.completionTokens, total_tokens: parts.promptTokens + parts.completionTokens },
+    choices: [{ index: 0, message: { role: 'assistant' as const, content: parts.contentParts ? textParts(parts.text) : parts.text, refusal: null }, logprobs: null, finish_reason: parts.finishReason }],
+    usage: parts.garbageUsage
+      ? { prompt_tokens: 'lots', completion_tokens: 'a few', total_tokens: 'lots' }
+      : { prompt_tokens: parts.promptTokens, completion_tokens: parts.completionTokens, total_tokens: parts.promptTokens + parts.completionTokens },
   };
+}
+
+/** The text as two `{ type: 'text', text }` parts, split in the middle, as some gateways send it. */
+function textParts(text: string): Array<{ type: 'text'; text: string }> {
+  const middle = Math.floor(text.length / 2);
+  return [
+    { type: 'text', text: text.slice(0, middle) },
+    { type: 'text', text: text.slice(middle) },
+  ];
 }

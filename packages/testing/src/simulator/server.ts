@@ -15,6 +15,7 @@ import { chatBodyError, requestedMaxTokens, responseFormatOf } from './chat-requ
 import { contextLengthError } from './context-window.js';
 import { embeddingFor, embeddingInputs } from './embeddings.js';
 import { Exchange } from './exchange.js';
+import { chatCompletionBody } from './chat-completion-body.js';
 import { drawFault } from './faults.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions, type SimulatorSettings } from './options.js';
 import { RateWindow } from './rate-window.js';
@@ -208,19 +209,29 @@ class SimulatorServer implements Simulator {
       countUp(this.stats.defects, 'serverError');
       return exchange.sendError(500, { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: 'server_error' });
     }
+    if (answer.kind === 'errorObject') {
+      // What some gateways do when the model behind them fails: HTTP 200, an error object, no choices.
+      countUp(this.stats.defects, 'errorObject');
+      return exchange.send(200, { error: { message: 'The upstream model failed while generating a response.', type: 'upstream_error' } });
+    }
     if (exchange.settled) return;
     const completionTokens = estimateTokens(answer.text);
     for (const name of answer.applied) countUp(this.stats.defects, name);
     this.stats.promptTokens += promptTokens;
     this.stats.completionTokens += completionTokens;
-    exchange.send(200, {
-      id: `chatcmpl-sim${this.#requestCount}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: typeof body.model === 'string' ? body.model : this.#options.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer.text, refusal: null }, logprobs: null, finish_reason: answer.finishReason }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-    });
+    exchange.send(
+      200,
+      chatCompletionBody({
+        id: `chatcmpl-sim${this.#requestCount}`,
+        model: typeof body.model === 'string' ? body.model : this.#options.model,
+        text: answer.text,
+        finishReason: answer.finishReason,
+        promptTokens,
+        completionTokens,
+        contentParts: answer.contentParts,
+        garbageUsage: answer.garbageUsage,
+      }),
+    );
   }
 
   async #embeddings(exchange: Exchange): Promise<void> {

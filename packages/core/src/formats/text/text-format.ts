@@ -4,7 +4,7 @@
  * records reads nothing, and the engine splits it down to single records; use it
  * with `batchSize: 1` (as `mlComplete` does).
  */
-import type { ReadAnswers } from '../json/read-json-answers.js';
+import type { ReadAnswers } from '../answers.js';
 import type { ResponseFormat } from '../response-format.js';
 
 /** One record per request, its text as it is: it is the only thing in the prompt, so nothing can blur. */

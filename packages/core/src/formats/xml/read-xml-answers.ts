@@ -7,9 +7,15 @@
  * well-formed document — code fences, prose with stray `<` around it, an answer cut
  * off mid-element — and a parser (fast-xml-parser included) either rejects the
  * whole text or guesses at the unclosed rest. Scanning for complete elements keeps
- * every complete answer, drops the cut-off one, and ignores everything else.
+ * every complete answer, drops the cut-off one, and ignores everything else. The
+ * tags are found once (xml-tags.ts), so reading is linear in the text's length.
  */
-import { parseIndex, type RawAnswer, type ReadAnswers } from '../json/read-json-answers.js';
+import { answerBody } from '../answer-body.js';
+import { parseIndex, type RawAnswer, type ReadAnswers } from '../answers.js';
+import { MAX_ANSWERS, readWork, tooManyAnswers } from '../read-work.js';
+import { findTags, readAttributes, decodeEntities, type TagList } from './xml-tags.js';
+
+export { decodeEntities } from './xml-tags.js';
 
 export interface XmlAnswerOptions {
   /** The attribute (or child element) holding the record's index. */
@@ -18,10 +24,15 @@ export interface XmlAnswerOptions {
   valueField?: string;
 }
 
-const NAME = '[A-Za-z_][\\w.-]*';
-const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
-/** Something that looks like an element tag, as opposed to a stray `<` in text. */
-const TAG = new RegExp(`</?${NAME}`);
+/** An element's content: text positions and the tags inside it (`[first, last)`). */
+interface Content {
+  from: number;
+  to: number;
+  first: number;
+  last: number;
+}
+
+const MAX_ITEM_WARNINGS = 5;
 
 /**
  * @example
@@ -29,112 +40,158 @@ const TAG = new RegExp(`</?${NAME}`);
  * // → { answers: [{ index: 2, value: 'neg' }, { index: 1, value: 'pos' }], partial: false, unusable: false, warnings: [] }
  */
 export function readXmlAnswers(text: string, options: XmlAnswerOptions): ReadAnswers {
+  const reader = new XmlReader(text, findTags(text), options);
   const warnings: string[] = [];
   const answers: RawAnswer[] = [];
-  let unindexed: unknown;
+  let ignored = 0;
+  const { tags, matching } = reader.list;
   let end = 0;
-  // An element whose opening tag carries the index attribute, or an <item> (index as a child element then).
-  const open = new RegExp(`<(${NAME})((?:\\s[^<>]*?)?)(/?)>`, 'g');
-  for (let m = open.exec(text); m !== null; m = open.exec(text)) {
-    const [tag, name, attrText, selfClosing] = m as unknown as [string, string, string, string];
-    const attrs = readAttributes(attrText);
+  for (let t = 0; t < tags.length; t++) {
+    const tag = tags[t]!;
+    // Tags inside an element already read are its content, not answers of their own.
+    if (tag.close || tag.start < end) continue;
+    const attrs = readAttributes(tag.attrText);
     const indexed = options.indexField in attrs;
-    if (!indexed && name !== 'item') continue;
-    let inner = '';
-    if (!selfClosing) {
-      const close = findClose(text, name, open.lastIndex);
-      if (close === undefined) continue; // cut off (or never closed): not an answer
-      inner = text.slice(open.lastIndex, close.start);
-      open.lastIndex = close.end;
-    }
-    end = open.lastIndex;
-    const rawIndex = indexed ? attrs[options.indexField] : childText(inner, options.indexField);
-    // A self-closing item answers only through a value attribute.
-    const value = selfClosing ? (options.valueField === undefined ? undefined : attrs[options.valueField]) : valueOf(inner, attrs, options);
+    // An element whose opening tag carries the index attribute, or an <item> (index as a child element then).
+    if (!indexed && tag.name !== 'item') continue;
+    const close = tag.selfClosing ? t : matching[t]!;
+    if (close === -1) continue; // cut off (or never closed): not an answer
+    end = tags[close]!.end;
+    const content = reader.content(t, close);
+    const rawIndex = indexed ? attrs[options.indexField] : reader.childText(content, options.indexField);
     const index = rawIndex === undefined ? undefined : parseIndex(rawIndex);
-    if (index === undefined) {
-      unindexed ??= value;
-      continue;
-    }
+    if (index === undefined) continue;
+    const value = reader.valueOf(content, attrs, tag.selfClosing);
     if (value === undefined) {
-      warnings.push(`ignored an item without ${options.valueField === undefined ? 'a value' : `<${options.valueField}>`}: ${(tag + inner).slice(0, 80)}`);
+      if (++ignored <= MAX_ITEM_WARNINGS) {
+        warnings.push(`ignored an item without ${options.valueField === undefined ? 'a value' : `<${options.valueField}>`}: ${text.slice(tag.start, Math.min(tags[close]!.end, tag.start + 80))}`);
+      }
       continue;
     }
-    answers.push({ index, value });
+    if (answers.push({ index, value }) > MAX_ANSWERS) return tooManyAnswers();
   }
-  // An unindexed answer for a one-record request may also be a bare <sentiment>…</sentiment>.
-  if (answers.length === 0 && unindexed === undefined && options.valueField !== undefined) unindexed = childText(text, options.valueField);
-  const rest = text.slice(end);
-  // Cut off: an answer element opened after the last complete one, or the text ends inside a tag.
-  const partial = answers.length > 0 && (new RegExp(`<(?:item\\b|${NAME}\\s[^<>]*\\b${escapeRegExp(options.indexField)}\\s*=)`).test(rest) || /<\/?[A-Za-z_][^<>]*$/.test(rest));
-  return { answers, partial, unusable: answers.length === 0, unindexed, warnings };
+  if (ignored > MAX_ITEM_WARNINGS) warnings.push(`ignored ${ignored - MAX_ITEM_WARNINGS} more items without a value`);
+  const unindexed = answers.length === 0 ? reader.loneAnswer() : undefined;
+  const partial = answers.length > 0 && reader.cutOffAfter(end);
+  return { answers, partial, unusable: answers.length === 0, ...(unindexed !== undefined && { unindexed }), warnings };
 }
 
-/** `index="3" sentiment='pos' n=4` → `{ index: '3', sentiment: 'pos', n: '4' }`, entities decoded. */
-function readAttributes(text: string): Record<string, string> {
-  const attrs: Record<string, string> = {};
-  for (const m of text.matchAll(new RegExp(`(${NAME})\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'>/]+))`, 'g'))) {
-    attrs[m[1]!] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '');
-  }
-  return attrs;
-}
+class XmlReader {
+  readonly text: string;
+  readonly list: TagList;
+  readonly options: XmlAnswerOptions;
 
-/** The matching `</name>` after `from`, counting nested same-name elements. */
-function findClose(text: string, name: string, from: number): { start: number; end: number } | undefined {
-  const tags = new RegExp(`<(/?)${escapeRegExp(name)}(?:\\s[^<>]*?)?(/?)\\s*>`, 'g');
-  tags.lastIndex = from;
-  let depth = 1;
-  for (let m = tags.exec(text); m !== null; m = tags.exec(text)) {
-    if (m[1]) depth--;
-    else if (!m[2]) depth++;
-    if (depth === 0) return { start: m.index, end: tags.lastIndex };
+  constructor(text: string, list: TagList, options: XmlAnswerOptions) {
+    this.text = text;
+    this.list = list;
+    this.options = options;
   }
-  return undefined;
-}
 
-function valueOf(inner: string, attrs: Record<string, string>, options: XmlAnswerOptions): unknown {
-  if (options.valueField !== undefined) {
-    const child = childText(inner, options.valueField);
-    if (child !== undefined) return child;
-    if (options.valueField in attrs) return attrs[options.valueField];
+  /** The content of the element opened by tag `open` and closed by tag `close` (the same tag when self-closing). */
+  content(open: number, close: number): Content {
+    const { tags } = this.list;
+    if (open === close) return { from: tags[open]!.end, to: tags[open]!.end, first: open + 1, last: open + 1 };
+    return { from: tags[open]!.end, to: tags[close]!.start, first: open + 1, last: close };
   }
-  const own = inner.replace(new RegExp(`<${escapeRegExp(options.indexField)}>[\\s\\S]*?</${escapeRegExp(options.indexField)}\\s*>`), '');
-  if (!TAG.test(own.replace(CDATA, ''))) return textContent(own);
-  if (options.valueField !== undefined) return undefined;
-  // No value field, as with json: the item's child elements (less its index) are the value.
-  const fields: Record<string, string> = {};
-  for (const m of own.matchAll(new RegExp(`<(${NAME})(?:\\s[^<>]*)?>([\\s\\S]*?)</\\1\\s*>`, 'g'))) fields[m[1]!] ??= textContent(m[2]!);
-  return Object.keys(fields).length > 0 ? fields : undefined;
-}
 
-/** The text of the first `<name>…</name>` in `xml`, or undefined. */
-function childText(xml: string, name: string): string | undefined {
-  const m = new RegExp(`<${escapeRegExp(name)}(?:\\s[^<>]*)?>([\\s\\S]*?)</${escapeRegExp(name)}\\s*>`).exec(xml);
-  return m ? textContent(m[1]!) : undefined;
+  /** The first `<name>…</name>` child (up to its nearest close) in `content`, as [open, close] tag indices. */
+  child(content: Content, name: string): [number, number] | undefined {
+    const { tags, nearestClose } = this.list;
+    readWork.characters += content.last - content.first;
+    for (let t = content.first; t < content.last; t++) {
+      const tag = tags[t]!;
+      if (tag.close || tag.selfClosing || tag.name !== name) continue;
+      const close = nearestClose[t]!;
+      return close !== -1 && close < content.last ? [t, close] : undefined;
+    }
+    return undefined;
+  }
+
+  /** The text of the first `<name>…</name>` in `content`, or undefined. */
+  childText(content: Content, name: string): string | undefined {
+    const found = this.child(content, name);
+    return found && this.#textOf(this.list.tags[found[0]]!.end, this.list.tags[found[1]]!.start);
+  }
+
+  valueOf(content: Content, attrs: Record<string, string>, selfClosing: boolean): unknown {
+    const { valueField, indexField } = this.options;
+    // A self-closing item answers only through a value attribute.
+    if (selfClosing) return valueField === undefined ? undefined : attrs[valueField];
+    if (valueField !== undefined) {
+      const child = this.childText(content, valueField);
+      if (child !== undefined) return child;
+      if (valueField in attrs) return attrs[valueField];
+    }
+    const { tags, nearestClose } = this.list;
+    const indexChild = this.child(content, indexField);
+    const hasTags = content.last - content.first > (indexChild ? indexChild[1] - indexChild[0] + 1 : 0);
+    if (!hasTags) {
+      if (!indexChild) return this.#textOf(content.from, content.to);
+      readWork.characters += content.to - content.from;
+      return textContent(this.text.slice(content.from, tags[indexChild[0]]!.start) + this.text.slice(tags[indexChild[1]]!.end, content.to));
+    }
+    if (valueField !== undefined) return undefined;
+    // No value field, as with json: the item's child elements (less its index) are the value.
+    const fields: Record<string, string> = {};
+    for (let t = content.first; t < content.last; t++) {
+      const tag = tags[t]!;
+      if (indexChild && t === indexChild[0]) {
+        t = indexChild[1];
+        continue;
+      }
+      const close = nearestClose[t]!;
+      if (tag.close || tag.selfClosing || close === -1 || close >= content.last) continue;
+      fields[tag.name] ??= this.#textOf(tag.end, tags[close]!.start);
+      t = close;
+    }
+    return Object.keys(fields).length > 0 ? fields : undefined;
+  }
+
+  /**
+   * For a one-record request: the value of an element without an index that is
+   * the entire answer (an `<item>` or a bare `<sentiment>`), fence and space aside.
+   */
+  loneAnswer(): unknown {
+    const [from, to] = answerBody(this.text);
+    const { tags, matching } = this.list;
+    const t = tags.findIndex((tag) => tag.start >= from);
+    const tag = tags[t];
+    if (tag === undefined || tag.start !== from || tag.close) return undefined;
+    const close = tag.selfClosing ? t : matching[t]!;
+    if (close === -1 || tags[close]!.end !== to) return undefined;
+    const content = this.content(t, close);
+    const attrs = readAttributes(tag.attrText);
+    if (tag.name === this.options.valueField && !tag.selfClosing) return this.#textOf(content.from, content.to);
+    if (tag.name !== 'item' || this.options.indexField in attrs || this.child(content, this.options.indexField)) return undefined;
+    return this.valueOf(content, attrs, tag.selfClosing);
+  }
+
+  /** Cut off after `end`: an answer element opened and never closed, or the text ends inside a tag. */
+  cutOffAfter(end: number): boolean {
+    const { tags } = this.list;
+    for (let t = tags.length - 1; t >= 0 && tags[t]!.start >= end; t--) {
+      const tag = tags[t]!;
+      if (!tag.close && (tag.name === 'item' || this.options.indexField in readAttributes(tag.attrText))) return true;
+    }
+    const lastOpen = this.text.lastIndexOf('<');
+    return lastOpen >= end && !this.text.includes('>', lastOpen) && /^<\/?[A-Za-z_]/.test(this.text.slice(lastOpen, lastOpen + 3));
+  }
+
+  #textOf(from: number, to: number): string {
+    readWork.characters += to - from;
+    return textContent(this.text.slice(from, to));
+  }
 }
 
 /** Text with entities decoded, CDATA taken literally, surrounding space trimmed. */
 function textContent(xml: string): string {
   let out = '';
-  let last = 0;
-  for (const m of xml.matchAll(CDATA)) {
-    out += decodeEntities(xml.slice(last, m.index)) + m[1];
-    last = m.index + m[0].length;
+  let at = 0;
+  for (let open = xml.indexOf('<![CDATA[', at); open !== -1; open = xml.indexOf('<![CDATA[', at)) {
+    const close = xml.indexOf(']]>', open + 9);
+    if (close === -1) break;
+    out += decodeEntities(xml.slice(at, open)) + xml.slice(open + 9, close);
+    at = close + 3;
   }
-  return (out + decodeEntities(xml.slice(last))).trim();
-}
-
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** `&lt;`, `&amp;`, `&quot;`, `&#39;`, `&#x27;`, … → the characters they stand for; other `&` text is left alone. */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(?:#(\d+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));/g, (whole, dec?: string, hex?: string, named?: string) => {
-    if (named) return NAMED[named]!;
-    const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return (out + decodeEntities(xml.slice(at))).trim();
 }

@@ -1,0 +1,52 @@
+/**
+ * Checks a user's `promptTemplate` at construction. A template that never renders
+ * the records would send every batch without its inputs (each record then fails as
+ * `parse` or `circuit_open`, far from the cause), and malformed Mustache would fail
+ * only at subscribe: both are a `TypeError` naming the option and the fix instead.
+ */
+import Mustache from 'mustache';
+
+
+/** A Mustache token: [type, name, start, end, children?, …]. */
+type Token = [string, string, number, number, Token[]?, ...unknown[]];
+
+/** The view fields that carry a record's content (see render-prompt.ts). */
+const RECORD_CONTENT = /^(?:text|textJson|xmlText|input)(?:\.|$)/;
+
+/**
+ * Throws a `TypeError` when `template` is not valid Mustache or renders no record:
+ * it needs a `{{#records}}…{{/records}}` section using a record's `text`,
+ * `textJson`, `xmlText` or `input`, or `{{recordsJson}}`.
+ *
+ * @example
+ * checkTemplate('Classify:\n{{#records}}{{index}}. {{text}}\n{{/records}}', 'mlPredict'); // fine
+ * checkTemplate('Classify {{text}}', 'mlPredict'); // throws TypeError: … renders no records …
+ */
+export function checkTemplate(template: string, caller: string): void {
+  const option = '"promptTemplate" (batch.prompt.template)';
+  let tokens: Token[];
+  try {
+    tokens = Mustache.parse(template) as unknown as Token[];
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`${caller}: invalid options:\n  - ${option}: not valid Mustache (${why}); close each {{#section}} with {{/section}} and each {{ with }}`);
+  }
+  if (!rendersRecords(tokens)) {
+    throw new TypeError(
+      `${caller}: invalid options:\n  - ${option}: renders no records, so every request would go without its inputs; ` +
+        'add a section such as {{#records}}Input {{index}}: {{textJson}}\n{{/records}} (or {{recordsJson}})',
+    );
+  }
+}
+
+function rendersRecords(tokens: readonly Token[]): boolean {
+  return tokens.some(([type, name, , , children]) => {
+    if ((type === 'name' || type === '&') && name === 'recordsJson') return true;
+    if (type === '#' && name === 'records' && mentionsRecordContent(children ?? [])) return true;
+    return (type === '#' || type === '^') && rendersRecords(children ?? []);
+  });
+}
+
+function mentionsRecordContent(tokens: readonly Token[]): boolean {
+  return tokens.some(([type, name, , , children]) => (type !== 'text' && type !== '!' && RECORD_CONTENT.test(name)) || mentionsRecordContent(children ?? []));
+}
