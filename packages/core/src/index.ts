@@ -10,6 +10,7 @@ export { maxRecordsInFlight } from './predict/prediction-run.js';
 export * from './predict/result.js';
 export type * from './predict/events.js';
 export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './predict/run-stats.js';
+export { MODEL_PRICES, priceFor, costOf, type ModelPrice, type PricedUsage } from './cost/price-table.js';
 
 // The function family.
 export { mlEmbed, embedAll, type EmbedOptions } from './predict/ml-embed.js';
