@@ -4,7 +4,7 @@
  * size costs one pass and no memory. An estimate for CSV with multi-line fields.
  */
 import { createReadStream } from 'node:fs';
-import type { InputFormat } from './cli-settings.js';
+import type { InputFormat } from './input-format.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;

@@ -7,10 +7,15 @@ import type { PredictErrorInfo, PredictResult } from '@mlpredict/core';
 import type { PredictStream } from '../stream/create-predict-stream.js';
 import { isBadRow, type InputRow } from './input-row.js';
 
-/** One line of the output. */
-export type OutputRow =
-  | { input: unknown; value: unknown }
-  | { input: unknown; error: Pick<PredictErrorInfo, 'code' | 'message' | 'attempts'> };
+/**
+ * A record's error as the output carries it. `fatal`: the run itself failed
+ * (a bad key, an unknown model, an endpoint that cannot be reached) and every
+ * unsettled record got this error; such a row is never written, it stops the run.
+ */
+export type OutputError = Pick<PredictErrorInfo, 'code' | 'message' | 'attempts'> & { fatal?: true };
+
+/** One row of the output. */
+export type OutputRow = { input: unknown; value: unknown } | { input: unknown; error: OutputError };
 
 /** A place in the output: filled at once for a bad row, on its result for a record. */
 interface Slot {
@@ -21,7 +26,9 @@ interface Slot {
 export function resultRow(result: PredictResult): OutputRow {
   if (result.error) {
     const { code, message, attempts } = result.error;
-    return { input: result.input, error: { code, message, attempts } };
+    // `fatal` is the engine's mark for a run that cannot go on (issue 11); read it without depending on its type yet.
+    const fatal = (result.error as { fatal?: boolean }).fatal === true;
+    return { input: result.input, error: { code, message, attempts, ...(fatal && { fatal: true as const }) } };
   }
   return { input: result.input, value: result.value ?? null };
 }
