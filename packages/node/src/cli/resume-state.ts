@@ -100,6 +100,12 @@ export class StateSaver {
     await this.#save(checkpoint, false);
   }
 
+  /** Resolves once no save is in progress (the last offered one is on disk, or failed). */
+  async idle(): Promise<void> {
+    this.#pending = undefined;
+    await this.#writing;
+  }
+
   /** Saves the final state; throws if that save fails. */
   async close(checkpoint: Checkpoint, complete: boolean): Promise<void> {
     this.#pending = undefined;

@@ -11,11 +11,11 @@ import { allFlags } from './cli-flags.js';
 import { cliSettings, outputFormatFor, type CliSettings } from './cli-settings.js';
 import { countRecords } from './count-records.js';
 import { dryRun } from './dry-run.js';
-import { formatDuration, formatSummary } from './format-summary.js';
+import { formatDuration } from './format-summary.js';
 import { helpText } from './help-text.js';
 import { sniffFormat, type InputFormat } from './input-format.js';
 import type { InputRow } from './input-row.js';
-import { Interrupts, type InterruptSignal, type SignalSource } from './interrupts.js';
+import { Interrupts, type SignalSource } from './interrupts.js';
 import { openInput, openOutput } from './open-files.js';
 import { rowFormatter } from './output-format.js';
 import { parseArgs } from './parse-args.js';
@@ -25,6 +25,7 @@ import { emptyCheckpoint, freshStart, resumePoint } from './resume-run.js';
 import { stateFilePath, StateSaver } from './resume-state.js';
 import { RowSink } from './row-sink.js';
 import { rowSettings } from './row-settings.js';
+import { EXIT, exitStatus, reportLines } from './run-report.js';
 import { RunTally } from './run-tally.js';
 import { showProgress } from './show-progress.js';
 import { UsageError } from './usage-error.js';
@@ -46,8 +47,7 @@ export interface CliIO {
   version?: string;
 }
 
-/** Exit statuses. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+export { EXIT } from './run-report.js';
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and resolves to the
@@ -177,35 +177,10 @@ async function predictAndWrite({ reader, input, format, model, settings, total, 
     // Only once the rows are in the file does the state vouch for them.
     await saver?.close(last, outcome.kind === 'complete');
   } catch (error) {
+    // The last checkpoint saved stands: it vouches only for bytes that were written.
+    await saver?.idle();
     if (outcome.kind === 'complete' || outcome.kind === 'interrupted') outcome = { kind: 'failed', error };
   }
-  report(outcome, tally, settings, io, interrupts.received);
-  return exitStatus(outcome, tally, settings, interrupts.received);
-}
-
-function report(outcome: RunOutcome, tally: RunTally, settings: CliSettings, io: CliIO, signal: InterruptSignal | undefined): void {
-  const say = (line: string) => io.stderr.write(`mlpredict: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
-  const fileOutput = settings.output !== undefined && settings.output !== '-';
-  const then = fileOutput ? `rerun with --resume` : 'stdout cannot be resumed (give --output FILE to be able to)';
-  if (outcome.kind === 'interrupted') {
-    const of = tally.total === undefined ? '' : ` of ${tally.total}`;
-    say(`interrupted${signal ? ` (${signal})` : ''} after ${tally.done}${of} rows; ${then}`);
-  } else if (outcome.kind === 'fatal') {
-    say(`stopped: ${outcome.error.code}: ${outcome.error.message} (${tally.done} rows written; once that is fixed, ${then})`);
-  } else if (outcome.kind === 'failed') {
-    const error = outcome.error;
-    say(`${error instanceof Error ? error.message : String(error)}${fileOutput ? ` (${tally.done} rows written; ${then})` : ''}`);
-  }
-  io.stderr.write(`${formatSummary(tally)}\n`);
-}
-
-function exitStatus(outcome: RunOutcome, tally: RunTally, settings: CliSettings, signal: InterruptSignal | undefined): number {
-  switch (outcome.kind) {
-    case 'complete':
-      return settings.failOnError && tally.errors > 0 ? EXIT.failed : EXIT.ok;
-    case 'interrupted':
-      return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-    default:
-      return EXIT.failed;
-  }
+  io.stderr.write(reportLines(outcome, tally, { resumable: fileOutput, signal: interrupts.received }));
+  return exitStatus(outcome, tally, { failOnError: settings.failOnError, signal: interrupts.received });
 }
