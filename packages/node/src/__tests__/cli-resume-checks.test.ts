@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing';
 import { stateFilePath } from '../cli/resume-state';
 import { jsonLines, runInProcess } from './cli-process';
@@ -181,6 +182,19 @@ describe('signals (in process)', () => {
     const resumed = await runInProcess([...args, '--resume'], { env });
     expect(resumed.code).toBe(0);
     expect(jsonLines(await readFile(output, 'utf8'))).toEqual(texts.map((text, id) => ({ input: { id, text }, value: sentimentOf(text) })));
+  });
+
+  it('a quiet stdin (a pipe that sends nothing more) does not hold the run after a signal', async () => {
+    const { output, signals, env } = await start(0);
+    const stdin = new PassThrough();
+    stdin.write('great\nawful\nmeh\n');
+    const running = runInProcess(['-o', output, '--value-field', 'sentiment', '--instruction', 'x', '--batch-timeout-ms', '10', '--no-progress'], { env, signals, stdin });
+    await waitFor(() => sim.stats.recordsSeen >= 3, 'the three lines to be sent');
+    signals.emit('SIGINT');
+    const run = await running;
+    expect(run.code).toBe(130);
+    expect(stdin.destroyed).toBe(true);
+    expect(jsonLines(await readFile(output, 'utf8')).map((r) => r.value)).toEqual(['positive', 'negative', 'neutral']);
   });
 
   it('the grace period ends what a first signal left running', async () => {

@@ -114,6 +114,14 @@ describe('mlpredict (the built CLI)', () => {
     expect(sim.stats.requests).toBe(0);
   });
 
+  it('--version prints the package\'s version; echo "I love it" | mlpredict answers a plain line', async () => {
+    const { version } = JSON.parse(await readFile(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await mlpredict(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const echo = await mlpredict(['--no-progress'], { env, stdin: 'I love it\n' });
+    expect(echo.code).toBe(0);
+    expect(lines(echo.stdout)).toEqual([{ input: 'I love it', value: 'positive' }]);
+  });
+
   it('--help lists the flags and exits 0', async () => {
     const run = await mlpredict(['--help']);
     expect(run.code).toBe(0);

@@ -51,18 +51,34 @@ export function lineCounter(): Counter {
 }
 
 /**
- * CSV records, as `csv-parse` with `relax_quotes` reads them: a field that starts
- * with a quote runs to the matching closing quote (`""` inside it is a quote),
- * line breaks included; a quote anywhere else is text. Lines of blanks are no record.
+ * CSV records, as `csv-parse` (with `relax_quotes`) reads them: the first line
+ * break outside quotes (`\r\n`, `\n` or `\r`) is the record delimiter and the
+ * others are text; a field that starts with a quote runs to the matching closing
+ * quote (`""` inside it is a quote), line breaks included; a quote anywhere else
+ * is text. An empty line is no record; a line of blanks is one (an unreadable one).
  */
 export function csvRecordCounter(): Counter {
   let records = 0;
-  let hasText = false;
+  let hasContent = false;
+  let delimiter: 'lf' | 'crlf' | 'cr' | undefined;
+  /** A `\r` seen where it may start a `\r\n`. */
+  let pendingCarriageReturn = false;
   let state: 'fieldStart' | 'unquoted' | 'quoted' | 'quoteInQuoted' = 'fieldStart';
   const endRecord = () => {
-    if (hasText) records++;
-    hasText = false;
+    if (hasContent) records++;
+    hasContent = false;
     state = 'fieldStart';
+  };
+  const text = (next: typeof state = 'unquoted') => {
+    hasContent = true;
+    state = next;
+  };
+  /** Settles a pending `\r` that is not followed by `\n`. */
+  const loneCarriageReturn = () => {
+    pendingCarriageReturn = false;
+    if (delimiter === undefined) delimiter = 'cr';
+    if (delimiter === 'cr') endRecord();
+    else text();
   };
   return {
     add(chunk) {
@@ -75,13 +91,33 @@ export function csvRecordCounter(): Counter {
           state = 'quoted';
           continue;
         }
-        if (byte === NEWLINE) endRecord();
-        else if (byte === COMMA) [hasText, state] = [true, 'fieldStart'];
-        else if (byte === QUOTE && state === 'fieldStart') [hasText, state] = [true, 'quoted'];
-        else if (byte === SPACE || byte === TAB) state = 'unquoted';
-        else if (byte !== CARRIAGE_RETURN) [hasText, state] = [true, 'unquoted'];
+        if (pendingCarriageReturn) {
+          if (byte === NEWLINE) {
+            pendingCarriageReturn = false;
+            delimiter ??= 'crlf';
+            // In a file split by \n, the \r before one is text of its record.
+            if (delimiter === 'lf') hasContent = true;
+            endRecord();
+            continue;
+          }
+          loneCarriageReturn();
+        }
+        if (byte === CARRIAGE_RETURN) {
+          if (delimiter === 'cr') endRecord();
+          else if (delimiter === 'lf') text();
+          else pendingCarriageReturn = true;
+        } else if (byte === NEWLINE) {
+          delimiter ??= 'lf';
+          if (delimiter === 'lf') endRecord();
+          else text();
+        } else if (byte === COMMA) text('fieldStart');
+        else if (byte === QUOTE && state === 'fieldStart') text('quoted');
+        else text();
       }
     },
-    end: () => records + (hasText ? 1 : 0),
+    end: () => {
+      if (pendingCarriageReturn) loneCarriageReturn();
+      return records + (hasContent ? 1 : 0);
+    },
   };
 }

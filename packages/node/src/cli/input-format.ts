@@ -49,13 +49,22 @@ export async function sniffFormat(source: Readable): Promise<{ format: Exclude<I
     first = /[^\s\uFEFF]/.exec(chunk.toString())?.[0];
   }
   const format = first === undefined || JSON_START.has(first) ? 'jsonl' : 'lines';
-  async function* replay() {
-    try {
-      yield* head;
-      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value as Buffer | string;
-    } finally {
-      await chunks.return?.();
-    }
-  }
-  return { format, input: Readable.from(replay(), { objectMode: false }) };
+  const replay = new Readable({
+    read() {
+      if (head.length > 0) {
+        this.push(head.shift());
+        return;
+      }
+      chunks.next().then(
+        (next) => this.push(next.done ? null : (next.value as Buffer | string)),
+        (error: Error) => this.destroy(error),
+      );
+    },
+    // Not through the iterator: its `return()` would wait for a read that may never come (a terminal, a quiet pipe).
+    destroy(error, callback) {
+      source.destroy();
+      callback(error);
+    },
+  });
+  return { format, input: replay };
 }

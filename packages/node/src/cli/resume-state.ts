@@ -102,7 +102,6 @@ export class StateSaver {
 
   /** Resolves once no save is in progress (the last offered one is on disk, or failed). */
   async idle(): Promise<void> {
-    this.#pending = undefined;
     await this.#writing;
   }
 
