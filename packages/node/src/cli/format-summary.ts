@@ -4,14 +4,14 @@ import type { RunTally } from './run-tally.js';
 /**
  * @example
  * formatSummary(tally)
- * // → 'mlpredict: 1000 rows, 3 errors (bad_input 2, parse 1), 52 requests (1 failed), 48210 tokens (40100 prompt, 8110 completion), $0.011 (gpt-4o-mini list price), 12.4 s'
+ * // → 'mlpredict: 1000 rows, 3 errors (bad_input 2, parse 1), 52 requests (1 failed), 48210 tokens (40100 prompt, 8110 completion), $0.011 (gpt-4o-mini list price), 12.4 s (80.6 rows/s)'
  */
 export function formatSummary(tally: RunTally): string {
   const rows = `${plural(tally.done, 'row')}${tally.resumed ? ` (${tally.resumed} from an earlier run)` : ''}`;
   const requests = `${plural(tally.requests, 'request')}${tally.failedRequests ? ` (${tally.failedRequests} failed)` : ''}`;
   const tokens = `${tally.tokens} tokens (${tally.promptTokens} prompt, ${tally.completionTokens} completion)`;
   const cost = tally.price ? `${formatUsd(tally.cost!)} (${tally.price.source})` : 'cost unknown (give --price-input and --price-output)';
-  return `mlpredict: ${rows}, ${errorsText(tally)}, ${requests}, ${tokens}, ${cost}, ${formatDuration(tally.elapsedMs)}`;
+  return `mlpredict: ${rows}, ${errorsText(tally)}, ${requests}, ${tokens}, ${cost}, ${formatDuration(tally.elapsedMs)} (${tally.rate.toFixed(1)} rows/s)`;
 }
 
 /** `0 errors`, or `3 errors (bad_input 2, parse 1)`. */
