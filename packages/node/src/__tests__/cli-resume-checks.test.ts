@@ -107,6 +107,18 @@ describe('mlpredict --resume (in process)', () => {
     expect(stateless.stderr).toContain('it has no resume state');
   });
 
+  it('--dry-run with --resume shows the next request and estimates only what is left, touching nothing', async () => {
+    const [input, output] = [join(dir, 'in.jsonl'), join(dir, 'out.jsonl')];
+    const before = await firstRun(input, output, 20);
+    const dry = await runInProcess(flags(input, output, '--resume', '--dry-run'), { env });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`Resuming: "${output}" already holds 20 rows; the estimate is for the rest.`);
+    expect(dry.stdout).toContain(`Input 1: ${JSON.stringify(texts[20])}`);
+    expect(dry.stdout).toMatch(/≈ 4 requests, ≈ \d+ prompt tokens and ≈ \d+ completion tokens for all 40 records/);
+    expect(sim.stats.chatRequests).toBe(before.requests);
+    expect((await stat(output)).size).toBe(before.bytes);
+  });
+
   it('refuses --resume without an output file', async () => {
     const run = await runInProcess(['--resume', '-f', 'text'], { env, stdin: '{"text":"x"}\n' });
     expect(run.code).toBe(2);

@@ -31,7 +31,12 @@ interface Counter {
   end(): number;
 }
 
-/** Lines with something other than blanks on them. */
+/**
+ * Lines with something other than blanks on them.
+ *
+ * @example
+ * const lines = lineCounter(); lines.add(Buffer.from('a\n\n b')); lines.end() // → 2
+ */
 export function lineCounter(): Counter {
   let lines = 0;
   let hasText = false;
@@ -56,6 +61,9 @@ export function lineCounter(): Counter {
  * others are text; a field that starts with a quote runs to the matching closing
  * quote (`""` inside it is a quote), line breaks included; a quote anywhere else
  * is text. An empty line is no record; a line of blanks is one (an unreadable one).
+ *
+ * @example
+ * const csv = csvRecordCounter(); csv.add(Buffer.from('id,text\r\n1,"two\r\nlines"\r\n')); csv.end() // → 2 (header included)
  */
 export function csvRecordCounter(): Counter {
   let records = 0;

@@ -14,7 +14,10 @@ export function formatSummary(tally: RunTally): string {
   return `mlpredict: ${rows}, ${errorsText(tally)}, ${requests}, ${tokens}, ${cost}, ${formatDuration(tally.elapsedMs)} (${tally.rate.toFixed(1)} rows/s)`;
 }
 
-/** `0 errors`, or `3 errors (bad_input 2, parse 1)`. */
+/**
+ * @example
+ * errorsText(tally) // → '0 errors', or '3 errors (bad_input 2, parse 1)'
+ */
 export function errorsText(tally: RunTally): string {
   if (tally.errors === 0) return '0 errors';
   return `${plural(tally.errors, 'error')} (${[...tally.errorsByCode].map(([code, n]) => `${code} ${n}`).join(', ')})`;
@@ -37,6 +40,10 @@ export function formatDuration(ms: number): string {
   return hours > 0 ? `${hours} h ${minutes} m` : `${minutes} m ${seconds} s`;
 }
 
+/**
+ * @example
+ * plural(1, 'row') // → '1 row'; plural(2, 'row') → '2 rows'
+ */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -3,9 +3,10 @@
  * a predict stream, unreadable ones become `bad_input` rows, and each is put back
  * in its place. Rows waiting for their turn are bounded like the stream itself.
  */
-import type { PredictErrorInfo, PredictResult } from '@mlpredict/core';
-import type { PredictStream } from '../stream/create-predict-stream.js';
+import type { Model, PredictErrorInfo, PredictOptions, PredictResult } from '@mlpredict/core';
+import { createPredictStream, type PredictStream } from '../stream/create-predict-stream.js';
 import { isBadRow, type InputRow } from './input-row.js';
+import type { RowProducer } from './write-rows.js';
 
 /**
  * A record's error as the output carries it. `fatal`: the run itself failed
@@ -31,6 +32,18 @@ export function resultRow(result: PredictResult): OutputRow {
     return { input: result.input, error: { code, message, attempts, ...(fatal && { fatal: true as const }) } };
   }
   return { input: result.input, value: result.value ?? null };
+}
+
+/**
+ * The CLI's producer of output rows: the rest of the CLI (reading, resume,
+ * writing, progress, signals) sees only this, so the engine behind it can change.
+ * Today it is one predict stream per run, destroyed when `signal` aborts.
+ *
+ * @example
+ * const outcome = await writeRows({ …, produce: rowProducer(model, { ...options, onRequest }) });
+ */
+export function rowProducer(model: Model, options: PredictOptions): RowProducer {
+  return (rows, signal) => predictRows(rows, createPredictStream(model, options, { signal }));
 }
 
 /**

@@ -14,12 +14,22 @@ import { readState, settingsDifferences, stateFilePath } from './resume-state.js
 import type { Checkpoint, SinkStart } from './row-sink.js';
 import { UsageError } from './usage-error.js';
 
-/** A file with nothing in it yet. */
+/**
+ * A file with nothing in it yet.
+ *
+ * @example
+ * new RowSink(stream, { formatter, start: freshStart() });
+ */
 export function freshStart(): SinkStart {
   return { rows: 0, bytes: 0, inputHash: createHash('sha256'), outputHash: createHash('sha256') };
 }
 
-/** The checkpoint of an empty output: nothing to keep. */
+/**
+ * The checkpoint of an empty output: nothing to keep.
+ *
+ * @example
+ * await saver.save(emptyCheckpoint()); // a run killed before its first row leaves a state saying so
+ */
 export function emptyCheckpoint(): Checkpoint {
   const empty = createHash('sha256').digest('hex');
   return { rows: 0, bytes: 0, inputSha256: empty, outputSha256: empty };

@@ -28,7 +28,12 @@ export function stateFilePath(output: string): string {
   return `${output}.mlpredict-resume.json`;
 }
 
-/** The state at `path`, or `undefined` when there is none. */
+/**
+ * The state at `path`, or `undefined` when there is none; a file that is not one is a usage error.
+ *
+ * @example
+ * (await readState(stateFilePath('out.jsonl')))?.checkpoint.rows // → 1200
+ */
 export async function readState(path: string): Promise<ResumeState | undefined> {
   let text: string;
   try {

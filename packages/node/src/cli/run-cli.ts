@@ -6,7 +6,6 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { openAIModel, type Model } from '@mlpredict/core';
-import { createPredictStream } from '../stream/create-predict-stream.js';
 import { allFlags } from './cli-flags.js';
 import { cliSettings, outputFormatFor, type CliSettings } from './cli-settings.js';
 import { countRecords } from './count-records.js';
@@ -19,7 +18,7 @@ import { Interrupts, type SignalSource } from './interrupts.js';
 import { openInput, openOutput } from './open-files.js';
 import { rowFormatter } from './output-format.js';
 import { parseArgs } from './parse-args.js';
-import { predictRows } from './predict-rows.js';
+import { rowProducer } from './predict-rows.js';
 import { readRows, type RowReader } from './read-rows.js';
 import { emptyCheckpoint, freshStart, resumePoint } from './resume-run.js';
 import { stateFilePath, StateSaver } from './resume-state.js';
@@ -29,7 +28,7 @@ import { EXIT, exitStatus, reportLines } from './run-report.js';
 import { RunTally } from './run-tally.js';
 import { showProgress } from './show-progress.js';
 import { UsageError } from './usage-error.js';
-import { writeRows, type RowProducer, type RunOutcome } from './write-rows.js';
+import { writeRows, type RunOutcome } from './write-rows.js';
 
 /** Where the CLI reads and writes; the real process's streams, or a test's. */
 export interface CliIO {
@@ -154,11 +153,7 @@ async function predictAndWrite({ reader, input, format, model, settings, total, 
     graceMs: settings.graceMs,
     onStop: (signal) => io.stderr.write(`\nmlpredict: ${signal}: stopped reading; finishing the records in flight (at most ${formatDuration(settings.graceMs)}; ${signal === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again gives them up)\n`),
   });
-  const produce: RowProducer = (rows, signal) =>
-    predictRows(
-      rows,
-      createPredictStream(model, { ...settings.options, onRequest: (event) => (tally.addRequest(event), progress.update()) }, { signal }),
-    );
+  const produce = rowProducer(model, { ...settings.options, onRequest: (event) => (tally.addRequest(event), progress.update()) });
 
   let outcome: RunOutcome;
   try {
