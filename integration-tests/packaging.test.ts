@@ -224,7 +224,7 @@ describe('installed with npm in a fresh app, without kafkajs', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
       const out = await ok(
         join(app, 'node_modules', '.bin', 'mlpredict'),
-        ['--input', 'reviews.csv', '--field', 'text', '--value-field', 'sentiment', '--no-progress'],
+        ['--input', 'reviews.csv', '--field', 'text', '--value-field', 'sentiment', '--no-progress', '--output-format', 'jsonl'],
         app,
         userEnv({ OPENAI_BASE_URL: url, OPENAI_API_KEY: 'sk-packaging' }),
       );

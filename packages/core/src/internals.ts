@@ -4,7 +4,7 @@
  * lives on the main entry.
  */
 // Options.
-export { resolveOptions, givenOptions, optionsSchema, OPTION_NAMES, OPTION_SHAPES, type ResolvedOptions } from './config/options.js';
+export { resolveOptions, parseOptions, givenOptions, optionsSchema, OPTION_NAMES, OPTION_SHAPES, type ResolvedOptions, type ParsedOptions } from './config/options.js';
 export type { FlowSettings, ParseSettings, RepairSettings, OutputSettings } from './config/run-settings.js';
 export { DOTTED_KEYS, DOTTED_BY_NAME, normalizeKeys, describeOption } from './config/option-keys.js';
 export { suggestName, formatOptionIssues } from './config/format-issues.js';

@@ -1,16 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `mlpredict` executable. All the work is in `cli/run-cli.ts`; this file
- * only hands it the process's streams and turns Ctrl-C into an abort.
+ * only hands it the process's streams, its signals and its version.
  */
+import { readFileSync } from 'node:fs';
 import { runCli } from './cli/run-cli.js';
 
-const interrupted = new AbortController();
-// The first Ctrl-C aborts requests in flight and prints the summary; a second one exits at once.
-process.once('SIGINT', () => {
-  interrupted.abort();
-  process.once('SIGINT', () => process.exit(130));
-});
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 // `mlpredict … | head`: once the reader has gone, there is no one to write for; stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -18,10 +14,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// runCli listens for SIGINT and SIGTERM while it runs (stop reading, finish what is in flight,
+// a second signal gives that up); outside a run they keep their usual effect.
 process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  signal: interrupted.signal,
+  signals: process,
+  version,
 });

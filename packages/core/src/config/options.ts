@@ -146,6 +146,9 @@ type SchemaInput = z.input<typeof optionsSchema>;
  */
 export type PredictOptions = Omit<SchemaInput, 'valueSchema'> & { valueSchema?: StandardSchemaV1 } & { [K in DottedKey]?: string | number };
 
+/** Options after validation, as one flat object: defaults filled in, prompt defaults not yet worked out. */
+export type ParsedOptions = z.output<typeof optionsSchema>;
+
 /** Options after validation: one slice per stage, every default filled in. */
 export interface ResolvedOptions {
   batching: BatchingSettings;
@@ -167,11 +170,23 @@ export interface ResolvedOptions {
  * resolveOptions({ 'batch.size': '50', valueField: 'sentiment' }).batching.size // → 50
  */
 export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model, 'defaults'>, caller = 'mlPredict'): ResolvedOptions {
-  const merged = givenOptions(options, model);
-  const parsed = optionsSchema.safeParse(merged, { reportInput: true });
+  return slice(parseOptions(options, model, caller));
+}
+
+/**
+ * Validates options as `resolveOptions` does, and returns them flat: what was
+ * given (model defaults under the call's) with the schema's defaults, before the
+ * prompt defaults are worked out — so `instruction` is still undefined when
+ * nobody gave one.
+ *
+ * @example
+ * parseOptions({ 'batch.size': '50' }).batchSize // → 50
+ */
+export function parseOptions(options: PredictOptions = {}, model?: Pick<Model, 'defaults'>, caller = 'mlPredict'): ParsedOptions {
+  const parsed = optionsSchema.safeParse(givenOptions(options, model), { reportInput: true });
   if (!parsed.success) throw new TypeError(formatOptionIssues(caller, parsed.error.issues, [...OPTION_NAMES, ...Object.keys(DOTTED_KEYS)]));
   if (parsed.data.promptTemplate !== undefined) checkTemplate(parsed.data.promptTemplate, caller);
-  return slice(parsed.data);
+  return parsed.data;
 }
 
 /**
@@ -188,7 +203,7 @@ export function givenOptions(options: PredictOptions = {}, model?: Pick<Model, '
   return merged;
 }
 
-function slice(o: z.output<typeof optionsSchema>): ResolvedOptions {
+function slice(o: ParsedOptions): ResolvedOptions {
   const format = RESPONSE_FORMATS[o.responseFormat];
   const own = Object.fromEntries(Object.keys(format.options).map((key) => [key, (o as Record<string, unknown>)[key]]));
   const defaults = promptDefaults(format, o);

@@ -2,7 +2,6 @@
  * The response formats `responseFormat` accepts, by name: the one place a format
  * is registered. Its own options join the operators' options from here.
  */
-import type { z } from 'zod';
 import { delimitedFormat } from './delimited/delimited-format.js';
 import { jsonFormat } from './json/json-format.js';
 import type { ResponseFormat } from './response-format.js';
@@ -20,5 +19,7 @@ export type ResponseFormatName = keyof typeof RESPONSE_FORMATS;
 
 export const RESPONSE_FORMAT_NAMES = Object.keys(RESPONSE_FORMATS) as [ResponseFormatName, ...ResponseFormatName[]];
 
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
 /** Every format's own options (name → schema), for the options schema. */
-export const FORMAT_OPTION_SHAPES: Readonly<Record<string, z.ZodType>> = Object.assign({}, ...Object.values(RESPONSE_FORMATS).map((f) => f.options));
+export const FORMAT_OPTION_SHAPES = Object.assign({}, ...Object.values(RESPONSE_FORMATS).map((f) => f.options)) as UnionToIntersection<(typeof RESPONSE_FORMATS)[ResponseFormatName]['options']>;

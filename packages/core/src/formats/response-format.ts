@@ -25,7 +25,13 @@ export interface AnswerShapeInput {
   valueJsonSchema?: Record<string, unknown>;
 }
 
-export interface ResponseFormat<Own extends object = Record<string, unknown>> {
+/** A format's own options, as zod schemas with their defaults. */
+export type FormatOptionShape = Readonly<Record<string, z.ZodType>>;
+
+/** The resolved values of a format's own options. */
+export type FormatOptionValues<Shape extends FormatOptionShape> = { [K in keyof Shape]: z.output<Shape[K]> };
+
+export interface ResponseFormat<Shape extends FormatOptionShape = FormatOptionShape> {
   /** The `responseFormat` option value. */
   readonly name: string;
   /** The Mustache template used when the user gives none (the same view as any template). */
@@ -37,11 +43,11 @@ export interface ResponseFormat<Own extends object = Record<string, unknown>> {
    * `responsePath`). They join the operators' options; resolved, they go to `read`,
    * into the template view and into cache keys.
    */
-  readonly options: { readonly [K in keyof Own]: z.ZodType<Own[K]> };
+  readonly options: Shape;
   /** Per-record fields its templates use besides `index`, `text`, `textJson`, `input` (xml: `xmlText`). */
   recordView?(text: string): Record<string, string>;
   /** Model text → indexed answers; never throws. */
-  read(text: string, options: AnswerReadOptions & Own): ReadAnswers;
+  read(text: string, options: AnswerReadOptions & FormatOptionValues<Shape>): ReadAnswers;
   /** The provider-side shape for structured output (json only); undefined: the format has none. */
   answerShape?(mode: 'json_object' | 'json_schema', input: AnswerShapeInput, count: number): ResponseShape | undefined;
 }

@@ -57,8 +57,16 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--model', '--dry-run'], flags)).toThrow(/--model needs a value/);
   });
 
-  it('refuses a stray argument', () => {
-    expect(() => parseArgs(['in.jsonl'], flags)).toThrow(/unexpected argument "in.jsonl"/);
+  it('takes one argument that is not a flag as the input file, and refuses a second or a clash with --input', () => {
+    expect(parseArgs(['in.jsonl', '-o', 'out.csv'], flags).get('input')).toBe('in.jsonl');
+    expect(parseArgs(['--', '-odd-name.csv'], flags).get('input')).toBe('-odd-name.csv');
+    expect(() => parseArgs(['a.jsonl', 'b.jsonl'], flags)).toThrow(/one input file at a time; got "a.jsonl", "b.jsonl"/);
+    expect(() => parseArgs(['a.jsonl', '-i', 'b.jsonl'], flags)).toThrow(/give the input once: "a.jsonl" or --input "b.jsonl"/);
+  });
+
+  it('reads the short flags of the common options', () => {
+    const values = parseArgs(['-m', 'gpt-4o', '-f', 'review.body', '-b', '50', '-c', '8', '-l', 'a,b', '-r', '-n', '-v'], flags);
+    expect(Object.fromEntries(values)).toEqual({ model: 'gpt-4o', field: 'review.body', 'batch-size': '50', concurrency: '8', labels: 'a,b', resume: true, 'dry-run': true, version: true });
   });
 });
 
@@ -92,7 +100,7 @@ describe('cliSettings', () => {
     await expect(cliSettings(parseArgs(['--batch-size', '0'], flags), flags, {})).rejects.toThrow(/--batch-size: expected a value >= 1, got 0/);
     await expect(cliSettings(parseArgs(['--max-retries', 'many'], flags), flags, {})).rejects.toThrow(/--max-retries: .*"many"/);
     await expect(cliSettings(parseArgs(['--retry', '{oops'], flags), flags, {})).rejects.toThrow(/--retry: expected JSON/);
-    await expect(cliSettings(parseArgs(['--format', 'xml'], flags), flags, {})).rejects.toThrow(/--format: expected jsonl or csv, got "xml"/);
+    await expect(cliSettings(parseArgs(['--format', 'xml'], flags), flags, {})).rejects.toThrow(/--format: expected jsonl, csv, lines, got "xml"/);
   });
 
   it('names a missing --config or --template-file', async () => {

@@ -1,52 +1,22 @@
 /**
  * The `mlpredict` executable end to end: the built `dist/esm/cli.mjs` in a child
  * process, real files, and the simulator over HTTP. `beforeAll` runs an
- * incremental build of core and this package first, so the suite never runs a stale build.
+ * incremental `tsc -b` of this package first, so the suite never runs a stale build.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing';
 import { runCli } from '../cli/run-cli';
-
-const root = resolve(__dirname, '../../../..');
-const cli = join(root, 'packages/node/dist/esm/cli.mjs');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/esm/cli.mjs …args` with `stdin` as its input, without blocking this process (the simulator lives here). */
-function mlpredict(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolvePromise, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-const lines = (text: string) => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, any>);
+import { buildCli, jsonLines as lines, mlpredict } from './cli-process';
 
 describe('mlpredict (the built CLI)', () => {
   let sim: Simulator;
   let dir: string;
   let env: Record<string, string>;
 
-  beforeAll(() => {
-    for (const pkg of ['core', 'node']) execFileSync('pnpm', ['run', 'build'], { cwd: join(root, 'packages', pkg), stdio: 'pipe' });
-  }, 120_000);
+  beforeAll(buildCli, 240_000);
 
   beforeEach(async () => {
     sim = await startSimulator({ latencyMs: [1, 20], seed: 5 });
@@ -79,14 +49,14 @@ describe('mlpredict (the built CLI)', () => {
       }
     });
     const bad = texts.filter((_, i) => i % 17 === 5).length;
-    expect(run.stderr).toContain(`mlpredict: 120 records, ${bad} errors (bad_input ${bad})`);
+    expect(run.stderr).toContain(`mlpredict: 120 rows, ${bad} errors (bad_input ${bad})`);
     expect(sim.stats.chatRequests).toBeGreaterThan(0);
   });
 
   it('reads CSV by extension, keyed by the header, with an unreadable row kept in its place', async () => {
     const input = join(dir, 'reviews.csv');
     await writeFile(input, 'id,text\n1,great phone\n2,"it broke, terrible"\n3,too,many,fields\n4,"multi\nline, love it"\n5,meh\n');
-    const run = await mlpredict(['-i', input, '--field', 'text', '--value-field', 'sentiment', '--batch-timeout-ms', '10'], { env });
+    const run = await mlpredict(['-i', input, '--field', 'text', '--value-field', 'sentiment', '--batch-timeout-ms', '10', '--output-format', 'jsonl'], { env });
 
     expect(run.code).toBe(0);
     const rows = lines(run.stdout);
@@ -103,7 +73,7 @@ describe('mlpredict (the built CLI)', () => {
     const run = await mlpredict(['--value-field', 'sentiment', '--no-progress'], { env, stdin: '"great phone"\n"it broke"\n\n"a box"\n' });
     expect(run.code).toBe(0);
     expect(lines(run.stdout)).toEqual(['great phone', 'it broke', 'a box'].map((input) => ({ input, value: sentimentOf(input) })));
-    expect(run.stderr).toMatch(/mlpredict: 3 records, 0 errors, 1 request/);
+    expect(run.stderr).toMatch(/mlpredict: 3 rows, 0 errors, 1 request/);
   });
 
   it('exits 1 with --fail-on-error when a row has an error, after writing every row', async () => {
@@ -144,6 +114,14 @@ describe('mlpredict (the built CLI)', () => {
     expect(sim.stats.requests).toBe(0);
   });
 
+  it('--version prints the package\'s version; echo "I love it" | mlpredict answers a plain line', async () => {
+    const { version } = JSON.parse(await readFile(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await mlpredict(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const echo = await mlpredict(['--no-progress'], { env, stdin: 'I love it\n' });
+    expect(echo.code).toBe(0);
+    expect(lines(echo.stdout)).toEqual([{ input: 'I love it', value: 'positive' }]);
+  });
+
   it('--help lists the flags and exits 0', async () => {
     const run = await mlpredict(['--help']);
     expect(run.code).toBe(0);
@@ -174,8 +152,8 @@ describe('runCli (in process)', () => {
     const run = io(stdin);
     const code = await runCli(['--batch-size', '2', '--concurrency', '1', '--batch-timeout-ms', '0'], run.io);
     expect(code).toBe(0);
-    expect(run.err()).toMatch(/^mlpredict: \d+ records, [\d.]+ records\/s, \d+ requests, \d+ tokens, 0 errors$/m);
-    expect(run.err()).toMatch(/mlpredict: 12 records, 0 errors, 6 requests, \d+ tokens/);
+    expect(run.err()).toMatch(/^mlpredict: \d+ rows, [\d.]+ rows\/s, 0 errors, \d+ requests, \d+ tokens, \$[\d.]+$/m);
+    expect(run.err()).toMatch(/mlpredict: 12 rows, 0 errors, 6 requests, \d+ tokens \(\d+ prompt, \d+ completion\), \$[\d.]+ \(gpt-4o-mini list price\)/);
     expect(lines(run.out())).toHaveLength(12);
   });
 

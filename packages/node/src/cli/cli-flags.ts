@@ -104,23 +104,38 @@ export function optionFlags(): FlagSpec[] {
 
 /** Flags that belong to the CLI, not to the operator. */
 const CLI_FLAGS: FlagSpec[] = [
-  { name: 'input', short: 'i', kind: 'text', placeholder: 'FILE', description: 'read records from FILE (default, or -: stdin)', group: 'input and output' },
-  { name: 'output', short: 'o', kind: 'text', placeholder: 'FILE', description: 'write JSONL results to FILE (default, or -: stdout)', group: 'input and output' },
-  { name: 'format', kind: 'text', placeholder: 'jsonl|csv', description: 'input format (default: by extension, .csv → csv, else jsonl)', group: 'input and output' },
-  { name: 'field', kind: 'text', option: 'textField', placeholder: 'NAME', description: 'which field of each record is its text (→ textField)', group: 'input and output' },
-  { name: 'model', kind: 'text', placeholder: 'ID', default: 'gpt-4o-mini', description: 'the model id or deployment name', group: 'model' },
+  { name: 'input', short: 'i', kind: 'text', placeholder: 'FILE', description: 'read records from FILE (or give FILE alone: mlpredict reviews.csv; default, or -: stdin)', group: 'input and output' },
+  { name: 'output', short: 'o', kind: 'text', placeholder: 'FILE', description: 'write the results to FILE (default, or -: stdout)', group: 'input and output' },
+  { name: 'format', kind: 'text', placeholder: 'jsonl|csv|lines', description: 'input format (default: by extension — .csv, .jsonl/.ndjson, .txt — else JSON Lines if the input starts with {, [ or ", else lines)', group: 'input and output' },
+  { name: 'output-format', kind: 'text', placeholder: 'jsonl|csv|json', description: 'output format (default: by --output\'s extension, else csv for CSV input, else jsonl)', group: 'input and output' },
+  { name: 'merge', kind: 'switch', default: false, description: 'jsonl/json output: write each input object with the value added under the value field\'s name (or "value")', group: 'input and output' },
+  { name: 'field', short: 'f', kind: 'text', option: 'textField', placeholder: 'NAME', description: 'which field of each record is its text; a.b for a nested one (→ textField)', group: 'input and output' },
+  { name: 'resume', short: 'r', kind: 'switch', default: false, description: 'continue an interrupted run: keep the rows --output already holds and predict only the rest', group: 'run' },
+  { name: 'labels', short: 'l', kind: 'text', placeholder: 'A,B,…', description: 'classify into these labels: sets the instruction, a {{labels}} variable, structured output, and makes any other answer a schema error', group: 'options' },
+  { name: 'schema', kind: 'text', placeholder: 'FILE', description: 'a JSON Schema each value must match (a value that does not is a schema error)', group: 'options' },
+  { name: 'model', short: 'm', kind: 'text', placeholder: 'ID', default: 'gpt-4o-mini', description: 'the model id or deployment name', group: 'model' },
   { name: 'base-url', kind: 'text', placeholder: 'URL', description: 'an OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, then OpenAI)', group: 'model' },
   { name: 'api-key', kind: 'text', placeholder: 'KEY', description: 'the API key (prefer $OPENAI_API_KEY: flags show up in ps and shell history)', group: 'model' },
+  { name: 'price-input', kind: 'text', placeholder: 'USD', description: 'price of a million prompt tokens, for the cost shown (default: the price table\'s, for known models)', group: 'model' },
+  { name: 'price-output', kind: 'text', placeholder: 'USD', description: 'price of a million completion tokens, for the cost shown', group: 'model' },
   { name: 'config', kind: 'text', placeholder: 'FILE', description: 'a JSON file of options (camelCase or dotted keys, plus "model", "baseURL"); flags override it', group: 'run' },
   { name: 'template-file', kind: 'text', placeholder: 'FILE', description: 'read --prompt-template from FILE', group: 'run' },
-  { name: 'dry-run', kind: 'switch', default: false, description: 'print the first batch\'s prompt and a token estimate; send nothing', group: 'run' },
+  { name: 'dry-run', short: 'n', kind: 'switch', default: false, description: 'print the first batch\'s prompt and an estimate of requests, tokens and cost; send nothing', group: 'run' },
   { name: 'fail-on-error', kind: 'switch', default: false, description: 'exit 1 if any row has an error', group: 'run' },
+  { name: 'grace-ms', kind: 'text', placeholder: 'N', default: 30000, description: 'after Ctrl-C or SIGTERM, how long the records in flight may take to finish (a second signal aborts them)', group: 'run' },
   { name: 'progress', kind: 'switch', default: true, description: 'progress on stderr: a bar on a terminal, else a line every few seconds (--no-progress: none)', group: 'run' },
+  { name: 'version', short: 'v', kind: 'switch', description: 'print the version', group: 'run' },
   { name: 'help', short: 'h', kind: 'switch', description: 'show this help', group: 'run' },
 ];
+
+/** Short names for the common option flags (the CLI's own carry theirs above). */
+const OPTION_SHORTS: Readonly<Record<string, string>> = { 'batch-size': 'b', concurrency: 'c' };
 
 /** Every flag the CLI accepts: its own, then the operator options. */
 export function allFlags(): FlagSpec[] {
   const own = new Set(CLI_FLAGS.map((f) => f.name));
-  return [...CLI_FLAGS, ...optionFlags().filter((f) => !own.has(f.name))];
+  const options = optionFlags()
+    .filter((f) => !own.has(f.name))
+    .map((f) => (OPTION_SHORTS[f.name] ? { ...f, short: OPTION_SHORTS[f.name] } : f));
+  return [...CLI_FLAGS, ...options];
 }

@@ -5,75 +5,166 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { PredictOptions } from '@mlpredict/core';
-import { DOTTED_KEYS, resolveOptions, type ResolvedOptions } from '@mlpredict/core/internals';
+import { DOTTED_KEYS, normalizeKeys, parseOptions, resolveOptions, type ParsedOptions, type ResolvedOptions } from '@mlpredict/core/internals';
 import { kebabCase, type FlagSpec } from './cli-flags.js';
+import { fieldText } from './field-path.js';
+import { formatOfName, INPUT_FORMATS, type InputFormat } from './input-format.js';
+import { jsonSchemaValue } from './json-schema-value.js';
+import { labelOptions, parseLabels } from './labels.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './output-format.js';
 import type { FlagValues } from './parse-args.js';
+import { runPrice, type RunPrice } from './run-price.js';
 import { UsageError } from './usage-error.js';
 
-export type InputFormat = 'jsonl' | 'csv';
-
 export interface CliSettings {
-  /** The operator options, as given (config under flags). */
+  /** The operator options the run uses: the user's, plus what `--labels`, `--schema` and a dotted `--field` add. */
   options: PredictOptions;
   /** The same, validated, defaults filled in. */
   resolved: ResolvedOptions;
+  /** The user's own options (config under flags), validated and flat: what `--resume` compares. */
+  userResolved: ParsedOptions;
   input?: string;
   output?: string;
-  format: InputFormat;
+  /** `--format`, else what the input's name implies; `undefined`: look at the input. */
+  format?: InputFormat;
+  /** `--output-format`, else what `--output`'s name implies; `undefined`: follow the input. */
+  outputFormat?: OutputFormat;
+  merge: boolean;
+  /** The value's CSV column or merged field: the value field's name, or `value`. */
+  valueName: string;
+  labels?: string[];
+  /** `--schema`, as parsed. */
+  schema?: unknown;
   model: string;
   baseURL?: string;
   apiKey?: string;
+  price?: RunPrice;
   dryRun: boolean;
   failOnError: boolean;
   progress: boolean;
+  resume: boolean;
+  graceMs: number;
+  /** Neither an instruction, labels nor a template: the prompt only says "give its answer". */
+  noInstruction: boolean;
 }
 
 /**
  * @example
- * await cliSettings(parseArgs(['--batch-size', '50', '-i', 'in.csv'], flags), flags, process.env)
+ * await cliSettings(parseArgs(['--batch-size', '50', 'in.csv'], flags), flags, process.env)
  * // → { format: 'csv', options: { batchSize: '50' }, resolved: { batchSize: 50, … }, … }
  */
 export async function cliSettings(values: FlagValues, flags: readonly FlagSpec[], env: NodeJS.ProcessEnv): Promise<CliSettings> {
   const text = (name: string) => values.get(name) as string | undefined;
   const config = await readConfig(text('config'));
 
-  const options: Record<string, unknown> = { ...config.options };
+  const given: Record<string, unknown> = { ...config.options };
   for (const flag of flags) {
     if (!flag.option || !values.has(flag.name)) continue;
     const raw = values.get(flag.name)!;
-    options[flag.option] = flag.kind === 'json' ? parseJsonFlag(flag.name, raw as string) : raw;
+    given[flag.option] = flag.kind === 'json' ? parseJsonFlag(flag.name, raw as string) : raw;
   }
   const templateFile = text('template-file');
   if (templateFile !== undefined) {
     if (values.has('prompt-template')) throw new UsageError('give --prompt-template or --template-file, not both');
-    options.promptTemplate = await readUserFile('--template-file', templateFile);
+    given.promptTemplate = await readUserFile('--template-file', templateFile);
+  }
+  const userResolved = validate(given as PredictOptions, flags, parseOptions);
+  const user = normalizeKeys(given);
+
+  const labels = text('labels') === undefined ? undefined : parseLabels(text('labels')!);
+  const schemaFile = text('schema');
+  if (labels && schemaFile !== undefined) throw new UsageError('give --labels or --schema, not both (--labels is an enum schema of its own)');
+  const schema = schemaFile === undefined ? undefined : parseJsonFile('--schema', schemaFile, await readUserFile('--schema', schemaFile));
+  const options: Record<string, unknown> = {
+    ...user,
+    ...(labels && labelOptions(labels, userResolved, user.structuredOutput !== undefined)),
+    ...(schema !== undefined && { valueSchema: jsonSchemaValue(schema) }),
+  };
+  // The core reads `textField` as one key; a dotted path is read by the CLI.
+  if (typeof options.textField === 'string' && options.textField.includes('.')) {
+    options.toText = fieldText(options.textField);
+    delete options.textField;
   }
 
-  const resolved = validate(options as PredictOptions, flags);
   const input = text('input');
+  const output = text('output');
+  const model = text('model') ?? config.model ?? env.OPENAI_MODEL ?? 'gpt-4o-mini';
+  const outputFormat = chosenOutputFormat(text('output-format'), output);
+  const merge = values.get('merge') === true;
+  if (merge && outputFormat === 'csv') throw new UsageError('--merge is for jsonl and json output; CSV output always keeps the input\'s columns');
   return {
     options: options as PredictOptions,
-    resolved,
+    resolved: validate(options as PredictOptions, flags, resolveOptions),
+    userResolved,
     input,
-    output: text('output'),
-    format: inputFormat(text('format'), input),
-    model: text('model') ?? config.model ?? env.OPENAI_MODEL ?? 'gpt-4o-mini',
+    output,
+    format: chosenFormat(text('format'), input),
+    outputFormat,
+    merge,
+    valueName: userResolved.valueField ?? 'value',
+    labels,
+    schema,
+    model,
     baseURL: text('base-url') ?? config.baseURL ?? nonEmpty(env.OPENAI_BASE_URL),
     apiKey: text('api-key') ?? nonEmpty(env.OPENAI_API_KEY),
+    price: runPrice(model, text('price-input'), text('price-output')),
     dryRun: values.get('dry-run') === true,
     failOnError: values.get('fail-on-error') === true,
     progress: values.get('progress') !== false,
+    resume: values.get('resume') === true,
+    graceMs: graceMs(text('grace-ms')),
+    noInstruction: userResolved.instruction === undefined && userResolved.promptTemplate === undefined && labels === undefined,
   };
+}
+
+/**
+ * The output format once the input's is known: the chosen one, else CSV for CSV
+ * input, else JSON Lines.
+ *
+ * @example
+ * outputFormatFor(settings, 'csv') // → 'csv' (no --output-format, no telling --output name)
+ */
+export function outputFormatFor(settings: Pick<CliSettings, 'outputFormat' | 'merge'>, inputFormat: InputFormat): OutputFormat {
+  if (settings.outputFormat) return settings.outputFormat;
+  // --merge asks for records written whole, which CSV output cannot do.
+  return inputFormat === 'csv' && !settings.merge ? 'csv' : 'jsonl';
+}
+
+function chosenOutputFormat(flag: string | undefined, output: string | undefined): OutputFormat | undefined {
+  if (flag !== undefined) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(flag)) throw new UsageError(`--output-format: expected ${OUTPUT_FORMATS.join(', ')}, got "${flag}"`);
+    return flag as OutputFormat;
+  }
+  if (output === undefined) return undefined;
+  if (/\.csv$/i.test(output)) return 'csv';
+  if (/\.json$/i.test(output)) return 'json';
+  if (/\.(jsonl|ndjson)$/i.test(output)) return 'jsonl';
+  return undefined;
+}
+
+function chosenFormat(flag: string | undefined, input: string | undefined): InputFormat | undefined {
+  if (flag === undefined) return formatOfName(input);
+  if ((INPUT_FORMATS as readonly string[]).includes(flag)) return flag as InputFormat;
+  throw new UsageError(`--format: expected ${INPUT_FORMATS.join(', ')}, got "${flag}"`);
+}
+
+function graceMs(raw: string | undefined): number {
+  if (raw === undefined) return 30_000;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new UsageError(`--grace-ms: expected a whole number of milliseconds ≥ 0, got "${raw}"`);
+  return value;
+}
+
+function parseJsonFile(flag: string, path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: "${path}" is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function inputFormat(format: string | undefined, input: string | undefined): InputFormat {
-  if (format === undefined) return input !== undefined && /\.csv$/i.test(input) ? 'csv' : 'jsonl';
-  if (format === 'jsonl' || format === 'csv') return format;
-  throw new UsageError(`--format: expected jsonl or csv, got "${format}"`);
 }
 
 async function readUserFile(flag: string, path: string): Promise<string> {
@@ -125,9 +216,9 @@ function parseJsonFlag(name: string, raw: string): unknown {
  * Runs the core's validation and rewrites its option names as flags:
  * `"batchSize" (batch.size): expected …` → `--batch-size: expected …`.
  */
-function validate(options: PredictOptions, flags: readonly FlagSpec[]): ResolvedOptions {
+function validate<R>(options: PredictOptions, flags: readonly FlagSpec[], check: (options: PredictOptions, model: undefined, caller: string) => R): R {
   try {
-    return resolveOptions(options, undefined, 'mlpredict');
+    return check(options, undefined, 'mlpredict');
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     const dotted = Object.fromEntries(Object.entries(DOTTED_KEYS).map(([d, n]) => [n, d]));

@@ -25,16 +25,19 @@ function usageOf(flag: FlagSpec): string {
  */
 export function helpText(flags: readonly FlagSpec[]): string {
   const lines = [
-    'Usage: mlpredict [--input FILE] [--output FILE] [flags]',
+    'Usage: mlpredict [FILE] [-o FILE] [flags]',
     '',
-    'Runs an LLM over every record of a JSONL or CSV file (or stdin), many records per',
-    'request, and writes one JSON line per record, in input order:',
+    'Runs an LLM over every record of a CSV, JSON Lines or plain text file (or stdin),',
+    'many records per request, and writes one row per record, in input order. JSON Lines:',
     '  {"input":…,"value":…}  or  {"input":…,"error":{"code":…,"message":…,"attempts":…}}',
+    'CSV (the default for CSV input): the input\'s columns, then the value and error columns.',
     'An unreadable line becomes an error row with code "bad_input"; the run goes on.',
+    'Ctrl-C stops reading and finishes the records in flight; rerun with --resume to continue.',
     '',
     'Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (flags override them).',
     'Exit status: 0 when the run completed (error rows included), 1 with --fail-on-error',
-    'if any row has an error or when the run failed, 2 for a usage error.',
+    'if any row has an error or when the run failed, 2 for a usage error, 130 after Ctrl-C,',
+    '143 after SIGTERM.',
   ];
   // Long usages (an enum's values) take a line of their own rather than widening every row.
   const width = 32;
@@ -50,9 +53,10 @@ export function helpText(flags: readonly FlagSpec[]): string {
   lines.push(
     '',
     'Examples:',
-    '  mlpredict -i reviews.jsonl -o sentiments.jsonl --field review --value-field sentiment \\',
-    '    --instruction "Classify the sentiment of each review as positive, negative or neutral."',
-    '  cat reviews.csv | mlpredict --format csv --field text --batch-size 50 --dry-run',
+    '  mlpredict reviews.csv -f text -l positive,negative,neutral --value-field sentiment -n',
+    '  mlpredict reviews.csv -o sentiments.csv -f text -l positive,negative,neutral --value-field sentiment',
+    '  mlpredict reviews.csv -o sentiments.csv -f text -l positive,negative,neutral --value-field sentiment --resume',
+    '  echo \'I love it\' | mlpredict --instruction "Give the sentiment."',
   );
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,7 @@
  * any request is sent.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, truncate } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { describeFsError } from './cli-settings.js';
 import { UsageError } from './usage-error.js';
@@ -24,10 +24,21 @@ export async function openInput(path: string | undefined, stdin: Readable): Prom
   return createReadStream(path);
 }
 
-/** A file to write, once it is open, or stdout. `close()` ends a file and waits for it; stdout stays open. */
-export async function openOutput(path: string | undefined, stdout: Writable): Promise<{ stream: Writable; close(): Promise<void> }> {
+/**
+ * A file to write, once it is open, or stdout. `keepBytes`: continue a file
+ * after its first `keepBytes` bytes, cutting what follows (`--resume`); else the
+ * file is written anew. `close()` ends a file and waits for it; stdout stays open.
+ */
+export async function openOutput(path: string | undefined, stdout: Writable, keepBytes = 0): Promise<{ stream: Writable; close(): Promise<void> }> {
   if (path === undefined || path === '-') return { stream: stdout, close: async () => undefined };
-  const stream = createWriteStream(path);
+  if (keepBytes > 0) {
+    try {
+      await truncate(path, keepBytes);
+    } catch (error) {
+      throw new UsageError(`--output: cannot write "${path}": ${describeFsError(error)}`);
+    }
+  }
+  const stream = createWriteStream(path, { flags: keepBytes > 0 ? 'a' : 'w' });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', (error) => reject(new UsageError(`--output: cannot write "${path}": ${describeFsError(error)}`)));

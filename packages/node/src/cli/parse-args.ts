@@ -1,6 +1,7 @@
 /**
  * argv → flag values, checked against the flag table: unknown flags and missing
- * values are usage errors that name the flag (with a suggestion for typos).
+ * values are usage errors that name the flag (with a suggestion for typos). One
+ * argument that is not a flag is the input file (`mlpredict reviews.csv`).
  */
 import { suggestName } from '@mlpredict/core/internals';
 import type { FlagSpec } from './cli-flags.js';
@@ -11,24 +12,28 @@ export type FlagValues = Map<string, string | boolean>;
 
 /**
  * @example
- * parseArgs(['--batch-size', '50', '--no-progress', '-i', 'in.jsonl'], allFlags())
+ * parseArgs(['--batch-size', '50', '--no-progress', 'in.jsonl'], allFlags())
  * // → Map { 'batch-size' => '50', 'progress' => false, 'input' => 'in.jsonl' }
  */
 export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[]): FlagValues {
   const byName = new Map(flags.map((f) => [f.name, f]));
   const byShort = new Map(flags.filter((f) => f.short).map((f) => [f.short!, f]));
   const values: FlagValues = new Map();
+  const positional: string[] = [];
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      if (i + 1 < argv.length) throw new UsageError(`unexpected argument "${argv[i + 1]}" (give the input as --input FILE)`);
+      // Everything after `--` is a file name, even one that starts with a dash.
+      positional.push(...argv.slice(i + 1));
       break;
     }
     const short = /^-([a-zA-Z])$/.exec(arg);
-    if (!arg.startsWith('--') && !short) {
-      throw new UsageError(`unexpected argument "${arg}" (give the input as --input FILE)`);
+    if (arg === '-' || (!arg.startsWith('-') && !short)) {
+      positional.push(arg);
+      continue;
     }
+    if (!arg.startsWith('--') && !short) throw new UsageError(unknownFlagMessage(arg, flags));
     const eq = arg.indexOf('=');
     const rawName = short ? short[1]! : arg.slice(2, eq === -1 ? undefined : eq);
     const inline = short || eq === -1 ? undefined : arg.slice(eq + 1);
@@ -60,6 +65,11 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[]): 
       i++;
     }
     values.set(spec.name, value);
+  }
+  if (positional.length > 1) throw new UsageError(`one input file at a time; got ${positional.map((p) => `"${p}"`).join(', ')}`);
+  if (positional.length === 1) {
+    if (values.has('input')) throw new UsageError(`give the input once: "${positional[0]}" or --input "${values.get('input')}"`);
+    values.set('input', positional[0]!);
   }
   return values;
 }

@@ -15,17 +15,25 @@ interface ParsedRecord {
 
 /**
  * Reads CSV records as objects keyed by the header, with the line each starts on.
+ * `onHeader` gets the header's columns as soon as it is read, before any record
+ * (CSV output repeats them). A header that repeats a column fails the read: the
+ * records would silently lose one of the two.
  *
  * @example
  * for await (const row of readCsv(createReadStream('reviews.csv'))) console.log(row);
  * // → { line: 2, record: { id: '1', review: 'Great phone' } }, …
  */
-export async function* readCsv(input: Readable): AsyncGenerator<InputRow, void, undefined> {
+export async function* readCsv(input: Readable, onHeader?: (columns: readonly string[]) => void): AsyncGenerator<InputRow, void, undefined> {
   // csv-parse reports skipped records through a callback, ahead of the records it
   // has parsed but we have not read yet; hold them until their turn comes.
   const skipped: InputRow[] = [];
   const parser = parse({
-    columns: true,
+    columns: (header: string[]) => {
+      const repeated = header.find((name, i) => header.indexOf(name) !== i);
+      if (repeated !== undefined) throw new Error(`the CSV header names the column "${repeated}" twice; rename one`);
+      onHeader?.(header);
+      return header;
+    },
     bom: true,
     info: true,
     raw: true,

@@ -5,7 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
-import { formatDuration } from './format-summary.js';
+import { errorsText, formatDuration, formatUsd } from './format-summary.js';
 import type { RunTally } from './run-tally.js';
 
 export interface ProgressDisplay {
@@ -34,14 +34,16 @@ export function showProgress(tally: RunTally, stderr: Writable & { isTTY?: boole
   return stderr.isTTY ? progressBar(tally, stderr) : progressLines(tally, stderr, options.intervalMs ?? 5000);
 }
 
-/** Seconds left at the current rate, when the total is known and the rate is not zero. */
+/** Time left at the current rate, or `?` before it is known. */
 function etaText(tally: RunTally): string {
-  if (tally.total === undefined || tally.rate === 0) return '?';
-  return formatDuration((Math.max(0, tally.total - tally.rows) / tally.rate) * 1000);
+  const eta = tally.etaMs;
+  return eta === undefined ? '?' : formatDuration(eta);
 }
 
+/** Everything but the rows: speed, errors by code, requests, tokens, cost so far. */
 function counters(tally: RunTally): string {
-  return `${tally.rate.toFixed(1)} records/s | ${tally.requests} requests | ${tally.tokens} tokens | ${tally.errors} errors`;
+  const cost = tally.cost === undefined ? '' : ` | ${formatUsd(tally.cost)}`;
+  return `${tally.rate.toFixed(1)} rows/s | ${errorsText(tally)} | ${tally.requests} requests | ${tally.tokens} tokens${cost}`;
 }
 
 function progressBar(tally: RunTally, stderr: Writable): ProgressDisplay {
@@ -50,7 +52,7 @@ function progressBar(tally: RunTally, stderr: Writable): ProgressDisplay {
     {
       stream: stderr as unknown as NodeJS.WritableStream,
       // `{eta}` is cli-progress's own (by value, not by rate), hence `{remaining}`.
-      format: known ? ' {bar} {value}/{total} records | {counters} | ETA {remaining}' : ' {value} records | {counters}',
+      format: known ? ' {bar} {value}/{total} rows | ETA {remaining} | {counters}' : ' {value} rows | {counters}',
       barsize: 30,
       hideCursor: true,
       fps: 5,
@@ -58,11 +60,11 @@ function progressBar(tally: RunTally, stderr: Writable): ProgressDisplay {
     cliProgress.Presets.shades_classic,
   );
   const payload = () => ({ counters: counters(tally), remaining: etaText(tally) });
-  bar.start(tally.total ?? 0, 0, payload());
+  bar.start(tally.total ?? 0, tally.done, payload());
   return {
-    update: () => bar.update(tally.rows, payload()),
+    update: () => bar.update(tally.done, payload()),
     stop: () => {
-      bar.update(tally.rows, payload());
+      bar.update(tally.done, payload());
       bar.stop();
     },
   };
@@ -70,9 +72,8 @@ function progressBar(tally: RunTally, stderr: Writable): ProgressDisplay {
 
 function progressLines(tally: RunTally, stderr: Writable, intervalMs: number): ProgressDisplay {
   const line = () => {
-    const done = tally.total === undefined ? `${tally.rows} records` : `${tally.rows}/${tally.total} records`;
-    const eta = tally.total === undefined ? '' : `, ETA ${etaText(tally)}`;
-    stderr.write(`mlpredict: ${done}, ${counters(tally).replaceAll(' | ', ', ')}${eta}\n`);
+    const done = tally.total === undefined ? `${tally.done} rows` : `${tally.done}/${tally.total} rows, ETA ${etaText(tally)}`;
+    stderr.write(`mlpredict: ${done}, ${counters(tally).replaceAll(' | ', ', ')}\n`);
   };
   const timer = setInterval(line, intervalMs);
   // A progress line must never keep the process alive on its own.

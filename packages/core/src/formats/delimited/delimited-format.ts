@@ -17,13 +17,15 @@ Write each answer on one line, with no line breaks inside it. Reply with those l
 
 export const DEFAULT_DELIMITED_SYSTEM_PROMPT = 'You process many inputs at once and answer each one separately. Reply with one line per input, no prose.';
 
-export const delimitedFormat: ResponseFormat<{ delimiter: string }> = {
+const delimitedOptions = {
+  /** Between index and value; the value is everything after its first occurrence. */
+  delimiter: z.string().min(1).default('|'),
+};
+
+export const delimitedFormat: ResponseFormat<typeof delimitedOptions> = {
   name: 'delimited',
   defaultTemplate: DEFAULT_DELIMITED_TEMPLATE,
   defaultSystemPrompt: DEFAULT_DELIMITED_SYSTEM_PROMPT,
-  options: {
-    /** Between index and value; the value is everything after its first occurrence. */
-    delimiter: z.string().min(1).default('|'),
-  },
+  options: delimitedOptions,
   read: (text, options) => readDelimitedAnswers(text, options),
 };

@@ -23,14 +23,16 @@ Input {{index}}: {{textJson}}
 Return a JSON array with exactly {{count}} objects, one per input: [{"{{indexField}}": <input number>, "{{valueField}}": <answer>}, ...]
 Reply with the JSON array only.`;
 
-export const jsonFormat: ResponseFormat<{ responsePath: string }> = {
+const jsonOptions = {
+  /** JSONPath to the answer items. */
+  responsePath: z.string().min(1).default('$[*]'),
+};
+
+export const jsonFormat: ResponseFormat<typeof jsonOptions> = {
   name: 'json',
   defaultTemplate: DEFAULT_JSON_TEMPLATE,
   defaultSystemPrompt: DEFAULT_SYSTEM_PROMPT,
-  options: {
-    /** JSONPath to the answer items. */
-    responsePath: z.string().min(1).default('$[*]'),
-  },
+  options: jsonOptions,
   read: readJsonAnswers,
   answerShape: jsonAnswerShape,
 };
