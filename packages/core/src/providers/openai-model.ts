@@ -10,6 +10,7 @@ import type { ModelRuntime } from '../model/runtime.js';
 import { createModelRuntime } from '../resilience/model-runtime.js';
 import { ModelCallError } from '../model/errors.js';
 import { retryAfterMs } from '../model/retry-after.js';
+import { openAIBatches } from './openai-batches.js';
 
 export interface OpenAIModelOptions extends ModelLimits {
   /** The model id, e.g. `gpt-4o-mini`, or your deployment's name. */
@@ -76,6 +77,7 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
     limits: { maxConcurrency, requestsPerMinute, tokensPerMinute },
     runtime: createModelRuntime({ quota: options.quota, limits: { maxConcurrency, requestsPerMinute, tokensPerMinute } }),
     client,
+    batches: openAIBatches(client, options.model),
 
     async complete(request: CompletionRequest): Promise<CompletionResponse> {
       try {
@@ -115,7 +117,7 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
   };
 }
 
-function toResponseFormat(shape: Exclude<CompletionRequest['responseShape'], undefined | { type: 'text' }>) {
+export function toResponseFormat(shape: Exclude<CompletionRequest['responseShape'], undefined | { type: 'text' }>) {
   if (shape.type === 'json_object') return { type: 'json_object' as const };
   return { type: 'json_schema' as const, json_schema: { name: shape.name, schema: shape.schema, strict: shape.strict ?? true } };
 }
