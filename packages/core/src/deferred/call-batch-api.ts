@@ -29,7 +29,7 @@ export async function callBatchApi<T>(what: string, run: (signal: AbortSignal) =
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw abortReason(signal);
     try {
-      return await run(signal);
+      return await withOwnSignal(signal, run);
     } catch (thrown) {
       if (signal.aborted) throw abortReason(signal);
       const error = toModelCallError(thrown, signal);
@@ -40,5 +40,20 @@ export async function callBatchApi<T>(what: string, run: (signal: AbortSignal) =
       const recovered = await recover?.(signal);
       if (recovered !== undefined) return recovered;
     }
+  }
+}
+
+/**
+ * Runs `fn` with a signal of its own that follows `outer`: the SDK never removes
+ * the abort listener it adds, and a run polls for hours on one signal.
+ */
+async function withOwnSignal<T>(outer: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(outer.reason);
+  outer.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await fn(controller.signal);
+  } finally {
+    outer.removeEventListener('abort', onAbort);
   }
 }

@@ -30,9 +30,10 @@ export { DeferredJobError } from '../deferred/deferred-error.js';
  * refused. `signal` cancels the remote job and resolves with `aborted` errors
  * for records without an answer.
  *
- * It rejects for a bad option (a `TypeError`), a folder in use or made for
- * another run, and a {@link DeferredJobError} when the Batch API can't be used
- * (the folder then keeps what was done: run again to resume).
+ * A bad option throws a `TypeError` at the call. The promise rejects for a
+ * folder in use or made for another run, with a {@link DeferredJobError} when
+ * the Batch API can't be used (the folder then keeps what was done: run again
+ * to resume), and with `onError: 'throw'` for the first failed record.
  *
  * @example
  * import { predictDeferred, openAIModel } from '@mlpredict/core';
@@ -54,16 +55,15 @@ export { DeferredJobError } from '../deferred/deferred-error.js';
  */
 export function predictDeferred<T, S extends StandardSchemaV1>(model: Model, records: readonly T[], options: DeferredOptions & { valueSchema: S }): Promise<PredictResult<T, StandardSchemaV1.InferOutput<S>>[]>;
 export function predictDeferred<T, V = unknown>(model: Model, records: readonly T[], options: DeferredOptions): Promise<PredictResult<T, V>[]>;
-export async function predictDeferred<T, V>(model: Model, records: readonly T[], options: DeferredOptions): Promise<PredictResult<T, V>[]> {
+export function predictDeferred<T, V>(model: Model, records: readonly T[], options: DeferredOptions): Promise<PredictResult<T, V>[]> {
   if (!model?.batches) {
     throw new TypeError(`predictDeferred: model ${model?.name ?? String(model)} has no Batch API (model.batches); use openAIModel for an OpenAI-compatible endpoint with /v1/batches, or predictAll for real-time calls`);
   }
   if (!Array.isArray(records)) throw new TypeError('predictDeferred: records must be an array (the whole set goes into one job)');
   const { resolved, deferred, given } = resolveDeferredOptions(options, model);
-  const results = (await runDeferred({ model: model as Model & { batches: BatchApi }, records, resolved, deferred, given })) as PredictResult<T, V>[];
-  if (resolved.output.onError === 'throw') {
-    const failed = results.find((result) => !result.ok);
+  return runDeferred({ model: model as Model & { batches: BatchApi }, records, resolved, deferred, given }).then((results) => {
+    const failed = resolved.output.onError === 'throw' ? results.find((result) => !result.ok) : undefined;
     if (failed && !failed.ok) throw new PredictError(failed);
-  }
-  return results;
+    return results as PredictResult<T, V>[];
+  });
 }
