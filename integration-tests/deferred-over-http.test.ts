@@ -310,3 +310,26 @@ it("onError: 'throw' rejects with the first failed record, once every record has
   await expect(run).rejects.toThrow(/record 1: schema/);
   expect((await readManifest()).step).toBe('repaired');
 });
+
+it('a job the provider refuses as a whole is answered in real time, and onStatus says why', async () => {
+  sim = await startSimulator({ batch: { maxRequestsPerFile: 5 } }); // the endpoint takes fewer requests per job than OpenAI's limit
+  const inputs = reviews(200);
+  const statuses: DeferredStatus[] = [];
+  const results = await predictDeferred<string, string>(modelAt(sim.url), inputs, { ...options, jobDir, onStatus: (s) => statuses.push(s) });
+  expect(countRight(results).right).toBe(200);
+  expect(sim.stats.batchesCreated).toBe(1);
+  expect(sim.stats.chatRequests).toBe(10);
+  const downloaded = statuses.find((s) => s.step === 'downloaded')!;
+  expect(downloaded.job).toMatchObject({ status: 'failed', errors: [expect.stringContaining('too_many_tasks')] });
+  expect(statuses.find((s) => s.step === 'repairing')).toMatchObject({ records: 200 });
+});
+
+it('records that cannot be sent are bad_input at once; with none left, no job is made', async () => {
+  sim = await startSimulator();
+  const inputs = [{ id: 1 }, { id: 2 }];
+  const results = await predictDeferred(modelAt(sim.url), inputs, { ...options, jobDir, textField: 'text' });
+  expect(results.map((r) => r.error?.code)).toEqual(['bad_input', 'bad_input']);
+  expect(results.map((r) => r.input)).toEqual(inputs);
+  expect(sim.stats.requests).toBe(0);
+  expect((await readManifest()).step).toBe('repaired');
+});

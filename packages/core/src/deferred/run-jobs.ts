@@ -96,9 +96,20 @@ async function pollUntilDownloaded(round: ManifestRound, ctx: JobsContext): Prom
       if (ENDED.has(job.status)) await download(round, part, job, ctx);
     }
     if (round.parts.every((part) => part.step === 'downloaded')) return;
-    delay = moved ? pollIntervalMs : Math.min(delay * POLL_BACKOFF, pollIntervalMs * MAX_POLL_FACTOR);
+    delay = nextPollDelay(delay, moved, pollIntervalMs);
     await abortableSleep(delay, calls.signal);
   }
+}
+
+/**
+ * The wait before the next poll: back to `pollIntervalMs` when something moved,
+ * else half again the last wait, up to {@link MAX_POLL_FACTOR} × `pollIntervalMs`.
+ *
+ * @example
+ * nextPollDelay(15_000, false, 15_000) // → 22_500
+ */
+export function nextPollDelay(previous: number, moved: boolean, pollIntervalMs: number): number {
+  return moved ? pollIntervalMs : Math.min(previous * POLL_BACKOFF, pollIntervalMs * MAX_POLL_FACTOR);
 }
 
 async function download(round: ManifestRound, part: ManifestPart, job: BatchJobInfo, ctx: JobsContext): Promise<void> {
