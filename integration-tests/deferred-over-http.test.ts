@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DeferredJobError, PredictError, predictAll, predictDeferred, type DeferredStatus, type Model, type PredictResult } from '@mlpredict/core';
+import { DeferredJobError, PredictError, predictAll, predictDeferred, withDefaults, type DeferredStatus, type Model, type PredictResult } from '@mlpredict/core';
 import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing';
 import { countRight, expectExactlyOnceInOrder, modelAt, reviews, sleep } from './support';
 
@@ -332,4 +332,13 @@ it('records that cannot be sent are bad_input at once; with none left, no job is
   expect(results.map((r) => r.input)).toEqual(inputs);
   expect(sim.stats.requests).toBe(0);
   expect((await readManifest()).step).toBe('repaired');
+});
+
+it('a model with defaults (withDefaults) keeps its Batch API, and its defaults apply', async () => {
+  sim = await startSimulator();
+  const inputs = reviews(30);
+  const sentiment = withDefaults(modelAt(sim.url), { valueField: 'sentiment', batchSize: 10 });
+  const results = await predictDeferred<string, string>(sentiment, inputs, { jobDir, pollIntervalMs: 5 });
+  expect(countRight(results).right).toBe(30);
+  expect((await readManifest()).rounds[0].lines).toBe(3);
 });

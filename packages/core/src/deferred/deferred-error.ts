@@ -6,6 +6,7 @@
  * with the same `jobDir` resumes.
  */
 import type { ModelCallError } from '../model/errors.js';
+import { errorInfoOf } from '../results/error-code.js';
 
 export class DeferredJobError extends Error {
   override readonly name = 'DeferredJobError';
@@ -18,6 +19,6 @@ export class DeferredJobError extends Error {
     readonly jobDir: string,
     readonly modelError?: ModelCallError,
   ) {
-    super(`predictDeferred: ${what}${modelError ? `: ${modelError.status !== undefined && !modelError.message.startsWith('HTTP') ? `HTTP ${modelError.status}: ` : ''}${modelError.message}` : ''}. The job folder ${jobDir} keeps what was done; run again with the same jobDir to resume`, modelError ? { cause: modelError } : undefined);
+    super(`predictDeferred: ${what}${modelError ? `: ${errorInfoOf(modelError).message}` : ''}. The job folder ${jobDir} keeps what was done; run again with the same jobDir to resume`, modelError ? { cause: modelError } : undefined);
   }
 }
