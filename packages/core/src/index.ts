@@ -15,6 +15,7 @@ export { mlFilter, filterAll, type FilterOptions } from './operators/ml-filter.j
 export { mlComplete, completeAll, type CompleteOptions } from './operators/ml-complete.js';
 export { mlEmbed, embedAll, type EmbedOptions } from './operators/ml-embed.js';
 export { createPredictor } from './operators/create-predictor.js';
+export { predictDeferred, DeferredJobError, type DeferredOptions, type DeferredJobOptions, type DeferredStatus } from './operators/predict-deferred.js';
 export type { Predictor, PredictorHandlers } from './predict/predictor.js';
 export type { InferValue } from './operators/infer-value.js';
 

@@ -56,7 +56,7 @@ export { RateGate } from './resilience/rate-gate.js';
 export { abortableSleep, abortReason } from './resilience/abortable-sleep.js';
 export { isRetryable, isFatal, isAbortError } from './model/errors.js';
 export { retryAfterMs, parseDuration } from './model/retry-after.js';
-export { fromOpenAIError } from './providers/openai-model.js';
+export { fromOpenAIError } from './providers/openai-errors.js';
 
 // Caching.
 export { cacheKey, stableJson, type CacheKeyParts } from './cache/cache-key.js';

@@ -36,5 +36,5 @@ export function withDefaults(model: Model, defaults: PredictOptions): Model {
     runtime: runtimeFor(model),
     complete: (request) => model.complete(request),
   };
-  return Object.assign(derived, model.limits && { limits: model.limits }, model.embed && { embed: model.embed.bind(model) });
+  return Object.assign(derived, model.limits && { limits: model.limits }, model.embed && { embed: model.embed.bind(model) }, model.batches && { batches: model.batches });
 }

@@ -3,16 +3,17 @@
  * LiteLLM, the bundled simulator), through the official `openai` SDK with its own
  * retries off: mlpredict is the one retry owner.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
 import type { Model, ModelLimits, CompletionRequest, CompletionResponse, EmbeddingRequest, EmbeddingResponse } from '../model/model.js';
 import type { Quota } from '../model/quota.js';
 import type { ModelRuntime } from '../model/runtime.js';
-import { ModelCallError } from '../model/errors.js';
-import { retryAfterMs } from '../model/retry-after.js';
 import { finiteUsage } from '../model/token-usage.js';
 import { createModelRuntime } from '../resilience/model-runtime.js';
 import { suggestName } from '../config/format-issues.js';
 import { readCompletion } from './read-completion.js';
+import { chatBody } from './openai-chat-body.js';
+import { fromOpenAIError } from './openai-errors.js';
+import { openAIBatches } from './openai-batches.js';
 
 export interface OpenAIModelOptions extends ModelLimits {
   /** The model id, e.g. `gpt-4o-mini`, or your deployment's name. */
@@ -101,6 +102,7 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
     limits: { maxConcurrency, requestsPerMinute, tokensPerMinute },
     runtime: createModelRuntime({ quota: options.quota, limits: { maxConcurrency, requestsPerMinute, tokensPerMinute } }),
     client,
+    batches: openAIBatches(client, options.model),
 
     async complete(request: CompletionRequest): Promise<CompletionResponse> {
       let response: Response;
@@ -108,16 +110,7 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
         // The raw response, read here: the SDK would hand back a string for a mislabelled body, undefined for an
         // empty one, and a 200 carrying only an error object as if it were a completion.
         response = await client.chat.completions
-          .create(
-            {
-              model: options.model,
-              messages: request.messages,
-              ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
-              ...(request.temperature !== undefined && { temperature: request.temperature }),
-              ...(request.responseShape && request.responseShape.type !== 'text' && { response_format: toResponseFormat(request.responseShape) }),
-            },
-            { signal: request.signal, headers: request.headers, maxRetries: 0 },
-          )
+          .create(chatBody(options.model, request), { signal: request.signal, headers: request.headers, maxRetries: 0 })
           .asResponse();
       } catch (error) {
         throw fromOpenAIError(error);
@@ -149,46 +142,4 @@ function checkOptionNames(options: OpenAIModelOptions): void {
     return `  - unknown option "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
   });
   throw new TypeError(`openAIModel: invalid options:\n${lines.join('\n')}\n  known options: ${OPTION_NAMES.join(', ')}`);
-}
-
-function toResponseFormat(shape: Exclude<CompletionRequest['responseShape'], undefined | { type: 'text' }>) {
-  if (shape.type === 'json_object') return { type: 'json_object' as const };
-  return { type: 'json_schema' as const, json_schema: { name: shape.name, schema: shape.schema, strict: shape.strict ?? true } };
-}
-
-const CONTEXT_OVERFLOW = /context[_ ]length|maximum context|too many tokens|prompt is too long|reduce the length/i;
-
-/** The SDK's error classes → ModelCallError, keeping status, headers and request id. */
-export function fromOpenAIError(error: unknown): unknown {
-  if (error instanceof APIUserAbortError) return new ModelCallError('the request was aborted', { kind: 'aborted', cause: error });
-  if (error instanceof APIConnectionTimeoutError) return new ModelCallError(error.message, { kind: 'timeout', cause: error });
-  if (error instanceof APIConnectionError) return new ModelCallError(`connection failed: ${connectionCause(error)}`, { kind: 'network', cause: error });
-  if (!(error instanceof APIError)) return error;
-  const headers: Record<string, string> = {};
-  error.headers?.forEach((value: string, key: string) => (headers[key] = value));
-  const status = error.status;
-  const init = { status, headers, requestId: error.requestID ?? undefined, cause: error };
-  if (status === 429) return new ModelCallError(error.message, { ...init, kind: 'rate_limited', retryAfterMs: retryAfterMs(headers) });
-  if ((status === 400 || status === 413) && (error.code === 'context_length_exceeded' || CONTEXT_OVERFLOW.test(error.message))) {
-    return new ModelCallError(error.message, { ...init, kind: 'context_length' });
-  }
-  return new ModelCallError(error.message, { ...init, kind: 'http', retryAfterMs: retryAfterMs(headers) });
-}
-
-/**
- * What really failed under the SDK's "Connection error.": the innermost cause's
- * code and address (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND
- * api.example`), so a wrong URL is named, not hidden.
- */
-function connectionCause(error: Error): string {
-  // Duck-typed: the causes come from Node's own fetch, whose Error may be another realm's.
-  const isError = (value: unknown): value is Error & NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string } =>
-    typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
-  let cause: unknown = error;
-  for (let depth = 0; depth < 8 && isError(cause) && cause.cause !== undefined; depth++) cause = cause.cause;
-  if (cause === error || !isError(cause)) return error.message;
-  const { code, address, port, hostname } = cause;
-  const where = address !== undefined ? `${address}${port !== undefined ? `:${port}` : ''}` : hostname;
-  if (cause.message && (where === undefined || cause.message.includes(where))) return cause.message;
-  return [code, where].filter(Boolean).join(' ') || cause.message || error.message;
 }

@@ -1,0 +1,204 @@
+/**
+ * One deferred run from records to results: admit, plan round 0 (the batches
+ * `mlPredict` would send), run its jobs, settle what came back, then repair what
+ * is left — in real time, or by follow-up rounds of jobs — and keep the results.
+ * Every step is in the manifest first, so the same call on the same folder
+ * resumes where a killed process stopped.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { BatchApi, BatchLineOutcome, Model } from '../model/model.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { planBatches } from '../batching/batcher.js';
+import { settleAborted, settleAll, type Settle } from '../predict/settle-failure.js';
+import { toResult, type WorkItem } from '../predict/work-item.js';
+import type { PredictResult } from '../results/result.js';
+import { admitRecords } from './admit-records.js';
+import type { DeferredSettings } from './deferred-options.js';
+import type { DeferredStatus } from './deferred-status.js';
+import { fingerprintMismatch, fingerprintOf } from './fingerprint.js';
+import { inJobDir, readJsonLines } from './job-dir-files.js';
+import { lockJobDir } from './job-dir-lock.js';
+import { newManifest, readManifest, saveManifest, type Manifest, type ManifestRound } from './manifest.js';
+import { groupId, planRound, type PlannedGroup } from './plan-round.js';
+import { repairRealtime } from './repair-realtime.js';
+import { runRoundJobs } from './run-jobs.js';
+import { settleLines, type RepairGroup } from './settle-lines.js';
+import { fromStoredOutcome, type StoredOutcome } from './stored-outcomes.js';
+import { readResults, writeResults } from './stored-results.js';
+
+/** With `repair: 'deferred'`: follow-up rounds of jobs at most; what is still unanswered after them gets its last error. */
+export const MAX_FOLLOW_UP_ROUNDS = 3;
+export const RESULTS_FILE = 'results.jsonl';
+
+export interface DeferredRunInput<T> {
+  model: Model & { batches: BatchApi };
+  records: readonly T[];
+  resolved: ResolvedOptions;
+  deferred: DeferredSettings;
+  /** The options as given, for the fingerprint. */
+  given: Record<string, unknown>;
+}
+
+/**
+ * @example
+ * const results = await runDeferred({ model, records, resolved, deferred, given });
+ */
+export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<PredictResult<T>[]> {
+  const { model, records, resolved, deferred } = input;
+  const { jobDir } = deferred;
+  const signal = resolved.flow.signal ?? new AbortController().signal;
+  const stats = resolved.output.stats;
+  const results: Array<PredictResult<T> | undefined> = new Array(records.length);
+  const settle: Settle = (item, settlement) => {
+    if (item.done) return;
+    item.done = true;
+    const result = toResult(item as WorkItem<T, number>, settlement, Date.now()) as PredictResult<T>;
+    item.failed = !result.ok;
+    results[item.seq] = result;
+    stats?.record({ type: 'result', result });
+  };
+  const status = (s: DeferredStatus) => deferred.onStatus?.(s);
+
+  const { items, admitted } = admitRecords(records, resolved, Date.now(), settle);
+  if (signal.aborted) {
+    settleAborted(admitted, signal, settle);
+    return results as PredictResult<T>[];
+  }
+
+  await mkdir(jobDir, { recursive: true });
+  const release = await lockJobDir(jobDir);
+  try {
+    const fingerprint = fingerprintOf(model.name, records, input.given);
+    let manifest = await readManifest(jobDir);
+    if (manifest) {
+      const mismatch = fingerprintMismatch(manifest.fingerprint, fingerprint);
+      if (mismatch) {
+        throw new Error(
+          `predictDeferred: jobDir ${jobDir} holds a job made for other records or options: ${mismatch} ` +
+            `(it was made ${manifest.createdAt} for ${manifest.records} records on ${manifest.model}). ` +
+            'Pass the same records and options to resume that job, or use a new jobDir to start another',
+        );
+      }
+      if (manifest.step === 'repaired' && manifest.resultsFile) return await readResults(inJobDir(jobDir, manifest.resultsFile), records);
+    } else {
+      manifest = newManifest(model.name, records.length, fingerprint);
+      const groups = planBatches(admitted, resolved.batching, (item) => item.tokens).map((batch, index) => ({ id: groupId(0, index), seqs: batch.map((item) => item.seq) }));
+      if (groups.length > 0) manifest.rounds.push(await planNext(input, manifest, 0, groups, items));
+      await saveManifest(jobDir, manifest);
+      status({ step: 'planned', round: 0, parts: manifest.rounds[0]?.parts.length ?? 0, records: admitted.length });
+    }
+
+    const leftovers = await runRounds(input, manifest, items, settle);
+    if (leftovers.length > 0 && deferred.repair === 'realtime') {
+      status({ step: 'repairing', round: manifest.rounds.length - 1, records: leftovers.reduce((sum, g) => sum + g.seqs.length, 0) });
+      await repairRealtime(model, resolved, leftovers, items, (result) => {
+        items[result.seq]!.done = true;
+        results[result.seq] = result;
+      });
+      if (signal.aborted) return results as PredictResult<T>[];
+    } else {
+      for (const group of leftovers) settleAll(group.seqs.map((seq) => items[seq]!), group.failure.code, `${group.failure.message} (after ${MAX_FOLLOW_UP_ROUNDS} follow-up jobs)`, settle);
+    }
+
+    const unsettled = items.filter((item) => results[item.seq] === undefined);
+    if (unsettled.length > 0) throw new Error(`predictDeferred: ${unsettled.length} records got no result (first: seq ${unsettled[0]!.seq}); this is a bug, please report it`);
+    const done = results as PredictResult<T>[];
+    await writeResults(inJobDir(jobDir, RESULTS_FILE), done);
+    manifest.resultsFile = RESULTS_FILE;
+    manifest.step = 'repaired';
+    await saveManifest(jobDir, manifest);
+    status({ step: 'done', round: manifest.rounds.length - 1, records: records.length });
+    return done;
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    settleAborted(
+      items.filter((item) => !item.done),
+      signal,
+      settle,
+    );
+    return results as PredictResult<T>[];
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Runs every round the manifest holds, planning follow-up rounds while
+ * `repair: 'deferred'` allows; returns the groups still unanswered.
+ */
+async function runRounds<T>(input: DeferredRunInput<T>, manifest: Manifest, items: WorkItem<T, number>[], settle: Settle): Promise<RepairGroup[]> {
+  const { model, resolved, deferred } = input;
+  const signal = resolved.flow.signal ?? new AbortController().signal;
+  const ctx = {
+    jobDir: deferred.jobDir,
+    manifest,
+    api: model.batches,
+    completionWindow: deferred.completionWindow,
+    pollIntervalMs: deferred.pollIntervalMs,
+    calls: { retry: resolved.call.retry, maxRetries: resolved.call.maxRetries, signal, jobDir: deferred.jobDir },
+    onStatus: deferred.onStatus,
+  };
+  let leftovers: RepairGroup[] = [];
+  for (let r = 0; r < manifest.rounds.length; r++) {
+    const round = manifest.rounds[r]!;
+    const groups = await readJsonLines<PlannedGroup>(inJobDir(deferred.jobDir, round.groupsFile));
+    if (r === 0) groups.forEach((group, index) => group.seqs.forEach((seq) => (items[seq]!.batchId = index)));
+    await runRoundJobs(round, ctx);
+    const settled = await settleLines(groups, await roundOutcomes(deferred.jobDir, round), items, {
+      parse: resolved.parse,
+      repair: resolved.repair,
+      settle,
+      noOutcome: noOutcomeReason(round, groups),
+      stats: resolved.output.stats,
+    });
+    leftovers = settled.repairs;
+    if (leftovers.length === 0) return [];
+    // A follow-up round planned by an earlier run is run whatever the mode now: its jobs may exist.
+    const planned = r + 1 < manifest.rounds.length;
+    if (!planned && deferred.repair === 'deferred' && r < MAX_FOLLOW_UP_ROUNDS) {
+      const next = leftovers.map((group, index) => ({ id: groupId(r + 1, index), seqs: group.seqs }));
+      manifest.rounds.push(await planNext(input, manifest, r + 1, next, items));
+      await saveManifest(deferred.jobDir, manifest);
+      deferred.onStatus?.({ step: 'planned', round: r + 1, parts: manifest.rounds[r + 1]!.parts.length, records: next.reduce((sum, g) => sum + g.seqs.length, 0) });
+    }
+  }
+  return leftovers;
+}
+
+function planNext<T>(input: DeferredRunInput<T>, manifest: Manifest, round: number, groups: PlannedGroup[], items: WorkItem<T, number>[]): Promise<ManifestRound> {
+  const api = input.model.batches;
+  return planRound({
+    jobDir: input.deferred.jobDir,
+    runId: manifest.runId,
+    round,
+    groups,
+    items,
+    resolved: input.resolved,
+    api,
+    limits: { ...api.limits, ...input.deferred.jobLimits },
+    learned: input.model.runtime?.structuredOutput,
+  });
+}
+
+async function roundOutcomes(jobDir: string, round: ManifestRound): Promise<Map<string, BatchLineOutcome>> {
+  const outcomes = new Map<string, BatchLineOutcome>();
+  for (const part of round.parts) {
+    if (!part.outcomesFile) continue;
+    for (const stored of await readJsonLines<StoredOutcome>(inJobDir(jobDir, part.outcomesFile))) {
+      // A provider that reports one request twice: the first report stands.
+      if (!outcomes.has(stored.id)) outcomes.set(stored.id, fromStoredOutcome(stored));
+    }
+  }
+  return outcomes;
+}
+
+/** Why a line of this round has no outcome: its job failed as a whole (with the provider's reasons), or the job left it out. */
+function noOutcomeReason(round: ManifestRound, groups: readonly PlannedGroup[]): (id: string) => string {
+  const lineOf = new Map(groups.map((group, index) => [group.id, index]));
+  return (id) => {
+    const line = lineOf.get(id) ?? -1;
+    const part = round.parts.find((p) => line >= p.first && line < p.end);
+    if (part?.status === 'failed') return `the batch job ${part.jobId} failed${part.errors?.length ? `: ${part.errors.slice(0, 3).join('; ')}` : ''}`;
+    return `the batch job ${part?.jobId ?? ''} gave no outcome for this request`.replace('  ', ' ');
+  };
+}
