@@ -114,11 +114,25 @@ export type PredictResult<TIn = unknown, TValue = unknown, TKey = number> = Pred
  *   error: (e) => e instanceof PredictError && console.error(e.result.error),
  * });
  */
+const MARKER = Symbol.for('mlpredict.PredictError');
+
 export class PredictError<TIn = unknown> extends Error {
   override readonly name = 'PredictError';
+  readonly [MARKER] = true;
   readonly code: PredictErrorCode;
   constructor(readonly result: PredictFailure<TIn, unknown>) {
     super(`record ${result.seq}: ${result.error.code}: ${result.error.message}`);
     this.code = result.error.code;
+  }
+
+  /**
+   * True for a `PredictError` from any copy of mlpredict, where `instanceof`
+   * would say false (two installed versions, a bundle).
+   *
+   * @example
+   * records$.pipe(mlPredict(model, { onError: 'throw' })).subscribe({ error: (e) => PredictError.isInstance(e) && console.error(e.code) });
+   */
+  static isInstance(value: unknown): value is PredictError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
   }
 }
