@@ -1,4 +1,5 @@
 /** withCassette: record, replay whatever batches form, auto, the file, misses. */
+import { itemsByRecord } from '../cassette/answer-items';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,3 +311,19 @@ function sortKeys(value: unknown): unknown {
       .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
   );
 }
+
+it('records nothing from an answer whose numbering cannot be trusted, so a lie is never replayed as values', () => {
+  const records = [
+    { index: 1, text: 'a' },
+    { index: 2, text: 'b' },
+  ];
+  // Shifted one too high, an invented item, a record given two values: nothing is kept.
+  expect(itemsByRecord('[{"index":2,"answer":"A"},{"index":3,"answer":"B"}]', records, 'index').size).toBe(0);
+  expect(itemsByRecord('[{"index":1,"answer":"A"},{"index":2,"answer":"X"},{"index":2,"answer":"B"}]', records, 'index').size).toBe(0);
+  expect(itemsByRecord('[{"index":1,"answer":"A"},{"index":1,"answer":"Z"}]', records, 'index').size).toBe(0);
+  // A trusted answer keeps each record's item.
+  expect([...itemsByRecord('[{"index":2,"answer":"B"},{"index":1,"answer":"A"}]', records, 'index')]).toEqual([
+    [2, { answer: 'B' }],
+    [1, { answer: 'A' }],
+  ]);
+});

@@ -3,16 +3,18 @@
  * back together for whatever batch a replay forms.
  */
 import type { TokenUsage } from '@mlpredict/core';
-import { extractJson } from '@mlpredict/core/internals';
+import { extractJson, parseIndex } from '@mlpredict/core/internals';
 import type { PromptRecord } from '../prompt-reading.js';
 
 type Item = Record<string, unknown>;
 
 /**
  * Each record's item in a model's answer, less its index field, read leniently
- * (fences, prose around it, a wrapping object, a cut-off array). A record answered
- * twice with different items, or not at all, gets none. A one-record request
- * answered with an object and no index takes that object.
+ * (fences, prose around it, a wrapping object, a cut-off array). An answer whose
+ * numbering can't be trusted — an index the request did not use, more items than
+ * records, a record answered twice with different items — gives nothing at all, as
+ * the engine's reconcile does: a recording of a lying model must not replay its lie
+ * as values. A one-record request answered with an object and no index takes it.
  *
  * @example
  * itemsByRecord('```json\n[{"index": 2, "label": "b"}, {"index": 1, "label": "a"}]\n```', [{ index: 1, text: 'x' }, { index: 2, text: 'y' }], 'index');
@@ -24,17 +26,16 @@ export function itemsByRecord(text: string, records: readonly PromptRecord[], in
   if (extracted.kind === 'none') return found;
   const items = extracted.kind === 'partial' ? extracted.items : itemsOf(extracted.value, indexField, valueField);
   const wanted = new Set(records.map((r) => r.index));
-  const conflicted = new Set<number>();
-  for (const item of items) {
-    if (!isObject(item)) continue;
-    const index = parseIndex(item[indexField]);
-    if (index === undefined || !wanted.has(index)) continue;
+  const indexed = items.filter((item): item is Item => isObject(item) && parseIndex(item[indexField]) !== undefined);
+  if (indexed.length > records.length) return new Map();
+  for (const item of indexed) {
+    const index = parseIndex(item[indexField])!;
+    if (!wanted.has(index)) return new Map();
     const { [indexField]: _index, ...rest } = item;
     const seen = found.get(index);
-    if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(rest)) conflicted.add(index);
-    else found.set(index, rest);
+    if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(rest)) return new Map();
+    found.set(index, rest);
   }
-  for (const index of conflicted) found.delete(index);
 
   if (records.length === 1 && found.size === 0 && extracted.kind === 'value') {
     const root = extracted.value;
@@ -95,12 +96,4 @@ function firstIndexedArray(node: unknown, indexField: string, depth: number): un
 
 function isObject(value: unknown): value is Item {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** `3`, `"3"`, `"Input 3"`, `"#3"` → 3, as mlpredict's parser reads indices. */
-function parseIndex(raw: unknown): number | undefined {
-  if (typeof raw === 'number') return Number.isInteger(raw) ? raw : undefined;
-  if (typeof raw !== 'string') return undefined;
-  const match = /^\s*(?:input\s*|#)?(-?\d+)\s*$/i.exec(raw);
-  return match ? Number(match[1]) : undefined;
 }
