@@ -47,10 +47,11 @@ export function toResult<T, K>(item: WorkItem<T, K>, settlement: Settlement, now
   // One literal per object, no spreads: this runs once per record and is the hot path.
   const meta: PredictMeta = { batchId: item.batchId, attempts: item.attempts, via: settlement.via, repairs: item.repairs, latencyMs: Math.max(0, now - item.startedAt) };
   if ('error' in settlement) {
-    const { code, message, status, fatal } = settlement.error;
+    const { code, message, status, fatal, unreachable } = settlement.error;
     const error: PredictErrorInfo = { code, message, attempts: item.attempts };
     if (status !== undefined) error.status = status;
     if (fatal) error.fatal = true;
+    if (unreachable) error.unreachable = true;
     return { ok: false, input: item.input, seq: item.seq, key: item.key, error, meta };
   }
   if (settlement.usage) meta.usage = settlement.usage;

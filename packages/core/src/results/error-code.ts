@@ -24,5 +24,8 @@ const CODE_OF_KIND: Record<ModelCallError['kind'], PredictErrorCode> = {
 export function errorInfoOf(error: ModelCallError): Omit<PredictErrorInfo, 'attempts'> {
   const code = CODE_OF_KIND[error.kind];
   const message = error.status === undefined || error.message.startsWith(`HTTP ${error.status}`) ? error.message : `HTTP ${error.status}: ${error.message}`;
-  return error.status === undefined ? { code, message } : { code, message, status: error.status };
+  const info: Omit<PredictErrorInfo, 'attempts'> = error.status === undefined ? { code, message } : { code, message, status: error.status };
+  // Refused by the connection circuit, or connections that kept failing through every retry.
+  if (error.kind === 'circuit_open' || error.kind === 'network') info.unreachable = true;
+  return info;
 }

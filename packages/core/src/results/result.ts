@@ -57,6 +57,13 @@ export interface PredictErrorInfo {
    * stopped the whole run: this record was not (or no longer) asked.
    */
   fatal?: true;
+  /**
+   * Set when the endpoint could not be reached: connections kept failing through
+   * every retry, or the model's connection circuit refused the call. A stream goes
+   * on and half-opens later; a batch job (the CLI) stops here, to be resumed once
+   * the endpoint is back.
+   */
+  unreachable?: true;
 }
 
 /** How the record's value was obtained. */

@@ -10,8 +10,10 @@ import type { RowProducer } from './write-rows.js';
 
 /**
  * A record's error as the output carries it. `fatal`: the run itself failed
- * (a bad key, an unknown model, an endpoint that cannot be reached) and every
- * unsettled record got this error; such a row is never written, it stops the run.
+ * (a bad key, an unknown model) and every unsettled record got this error, or the
+ * endpoint could not be reached (the engine's connection circuit is open: a job
+ * stops there, to be resumed when it is back); such a row is never written, it
+ * stops the run.
  */
 export type OutputError = Pick<PredictErrorInfo, 'code' | 'message' | 'attempts'> & { fatal?: true };
 
@@ -21,8 +23,8 @@ export type OutputRow = { input: unknown; value: unknown } | { input: unknown; e
 /** A `PredictResult` as an output row. */
 export function resultRow(result: PredictResult<unknown, unknown, unknown>): OutputRow {
   if (!result.ok) {
-    const { code, message, attempts, fatal } = result.error;
-    return { input: result.input, error: { code, message, attempts, ...(fatal && { fatal }) } };
+    const { code, message, attempts, fatal, unreachable } = result.error;
+    return { input: result.input, error: { code, message, attempts, ...((fatal || unreachable) && { fatal: true as const }) } };
   }
   return { input: result.input, value: result.value ?? null };
 }
