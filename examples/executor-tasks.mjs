@@ -7,7 +7,8 @@
 //     model when the simulator is not available;
 //   OPENAI_BASE_URL=… OPENAI_API_KEY=… node examples/executor-tasks.mjs
 //     against any OpenAI-compatible endpoint (OPENAI_MODEL for the model).
-import { runTasks, runSequence, mapChain, openAIModel, ModelCallError } from '@mlpredict/core';
+import { openAIModel, ModelCallError } from '@mlpredict/core';
+import { runTasks, runSequence, mapChain } from '@mlpredict/core/executor';
 
 const { model, where, stop } = await pickModel();
 console.log(`executor example against ${where}\n`);
@@ -62,7 +63,7 @@ const pool = await mapChain(
 );
 console.log('\nmapChain:');
 for (const r of pool) {
-  console.log(`  #${r.index} ${r.status.padEnd(9)}`, r.status === 'completed' ? `${r.outputs.sentiment} — ${r.outputs.summary}` : `${r.failedStep}: ${r.error.message}`);
+  console.log(`  #${r.index} ${(r.ok ? 'completed' : 'failed').padEnd(9)}`, r.ok ? `${r.outputs.sentiment} — ${r.outputs.summary}` : `${r.failedStep}: ${r.error.message}`);
 }
 
 await stop();
