@@ -92,3 +92,11 @@ it("mlEmbed's batchSize bound is its own, named in the message", async () => {
   const model = { name: 'e', complete: async () => ({ text: '' }), embed: async () => ({ embeddings: [] }) };
   expect(() => mlEmbed(model, { batchSize: 20_000 })).toThrow(/mlEmbed: invalid options:\n {2}- "batchSize" \(batch\.size\): expected a value <= 10000, got 20000/);
 });
+
+it('circuit_open names the last underlying failure, so an endpoint that never answers in shape is diagnosable (11.9)', async () => {
+  const model = answerModel(() => "I'm sorry, I can only answer in prose.");
+  const results = await predictAll(model, Array.from({ length: 40 }, (_, i) => `r${i}`), { ...fast, batchSize: 4, concurrency: 1, circuitBreaker: { failureThreshold: 2, cooldownMs: 60_000 } });
+  const open = results.filter((r) => r.error?.code === 'circuit_open');
+  expect(open.length).toBeGreaterThan(20);
+  for (const r of open) expect(r.error!.message).toMatch(/last failure: the model's answer could not be read/);
+});
