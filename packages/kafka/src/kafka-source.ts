@@ -74,7 +74,7 @@ export interface KafkaSourceStats {
 
 /** A running Kafka source; see {@link kafkaSource}. */
 export interface KafkaSource<T = unknown> extends Source<T> {
-  /** The next message; waits for one. `undefined` once closed, or when `signal` aborts (the topic is then paused until `next()` is called again). */
+  /** The next message; waits for one. `undefined` once closed, or when `signal` aborts. Once a signal given to `next()` aborts, nobody reads: the topic is paused until `next()` is called again. */
   next(signal?: AbortSignal): Promise<KafkaSourceMessage<T> | undefined>;
   /** Stops fetching, commits what is acked, and disconnects the consumer. Idempotent. */
   close(): Promise<void>;
@@ -131,6 +131,7 @@ class ConsumerSource<T> implements KafkaSource<T> {
   readonly #flow: FlowControl;
   readonly #buffers = new Map<number, Held<T>[]>();
   readonly #waiters: Waiter<T>[] = [];
+  readonly #watched = new WeakSet<AbortSignal>();
   readonly #teardown: (() => void)[] = [];
   readonly #counts = { taken: 0, handedOut: 0, acked: 0, handedBack: 0, dropped: 0, commits: 0, commitFailures: 0, rebalances: 0 };
   readonly #committed = new Map<number, bigint>();
@@ -219,6 +220,7 @@ class ConsumerSource<T> implements KafkaSource<T> {
       this.#rest();
       return undefined;
     }
+    this.#watch(signal);
     if (this.#resting) {
       this.#resting = false;
       this.#flow.unsuspend();
@@ -228,7 +230,6 @@ class ConsumerSource<T> implements KafkaSource<T> {
     return new Promise<KafkaSourceMessage<T> | undefined>((resolve, reject) => {
       const onAbort = () => {
         this.#dropWaiter(waiter);
-        this.#rest();
         resolve(undefined);
       };
       const waiter: Waiter<T> = {
@@ -287,6 +288,17 @@ class ConsumerSource<T> implements KafkaSource<T> {
   #dropWaiter(waiter: Waiter<T>): void {
     const at = this.#waiters.indexOf(waiter);
     if (at >= 0) this.#waiters.splice(at, 1);
+  }
+
+  /**
+   * The runner reads with one signal for its whole run and aborts it when it
+   * stops reading, perhaps while no `next()` is pending (it waits at its bound):
+   * that abort is the news that nobody reads any more.
+   */
+  #watch(signal: AbortSignal | undefined): void {
+    if (!signal || this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener('abort', () => this.#rest(), { once: true });
   }
 
   /** Nobody reads: pause the topic rather than fetch what no one will take. */

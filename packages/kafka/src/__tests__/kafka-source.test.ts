@@ -121,6 +121,16 @@ describe('kafkaSource on FakeKafka', () => {
     expect(kafka.log.some((e) => e.type === 'resume' && e.partitions === undefined)).toBe(true);
   });
 
+  it('pauses the whole topic when the signal of an earlier next() aborts, though no next() is pending (the runner stopped at its bound)', async () => {
+    const kafka = new FakeKafka({ topics: { t: 1 } });
+    kafka.append('t', range(3));
+    const source = await open(kafka);
+    const reading = new AbortController();
+    await source.next(reading.signal);
+    reading.abort();
+    expect(kafka.log.filter((e) => e.type === 'pause')).toEqual([expect.objectContaining({ topic: 't', partitions: undefined })]);
+  });
+
   it('a message handed back (nack) rewinds its partition: Kafka delivers it and what follows again', async () => {
     const kafka = new FakeKafka({ topics: { t: 1 } });
     kafka.append('t', range(3));

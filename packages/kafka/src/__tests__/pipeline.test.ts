@@ -194,6 +194,10 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     await p.stop();
     await p.done;
     expect(p.stats).toMatchObject({ state: 'stopped', inFlight: 0 }); // drained, not dropped
+    // Fetching stopped first: the topic was paused before the last results of the drain went out.
+    const pausedAt = kafka.log.findIndex((e) => e.type === 'pause' && e.topic === IN && e.partitions === undefined);
+    expect(pausedAt).toBeGreaterThanOrEqual(0);
+    expect(pausedAt).toBeLessThan(kafka.log.map((e) => e.type).lastIndexOf('send'));
     const producedAtStop = kafka.messages(OUT).length;
     expect(producedAtStop).toBeLessThan(200);
     expect(p.stats.produced).toBe(p.stats.consumed); // everything it took got its result out
