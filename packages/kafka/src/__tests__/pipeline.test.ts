@@ -503,6 +503,18 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     expect(() => createKafkaPredictPipeline({ ...base, kafka: undefined, consumer: kafka.consumer({ groupId: GROUP }) })).toThrow(/consumer and producer/);
   });
 
+  it('a start that fails (the producer cannot connect) rejects start() and done, and leaves nothing connected', async () => {
+    const kafka = new FakeKafka({ topics: { [IN]: 1, [OUT]: 1 } });
+    const refused = new Error('connect ECONNREFUSED');
+    const producer: PipelineProducer = { connect: async () => Promise.reject(refused), disconnect: async () => undefined, sendBatch: async () => [] };
+    const p = pipeline(kafka, { kafka: undefined, consumer: kafka.consumer({ groupId: GROUP }), producer });
+    await expect(p.start()).rejects.toBe(refused);
+    await expect(p.done).rejects.toBe(refused);
+    expect(p.stats.state).toBe('failed');
+    expect(kafka.openClients).toBe(0); // the consumer it had connected is disconnected again
+    expect(kafka.assignment(GROUP, IN)).toEqual({});
+  });
+
   it('start() runs once; stop() before start() just ends it', async () => {
     const kafka = new FakeKafka();
     const p = pipeline(kafka);
