@@ -137,7 +137,7 @@ class ConsumerSource<T> implements KafkaSource<T> {
   readonly #committed = new Map<number, bigint>();
   /** Round-robin position over the partitions' buffers, so one busy partition does not starve the rest. */
   #turn = 0;
-  /** A `next()` was aborted and none came since: nobody reads, the topic is paused. */
+  /** A signal given to `next()` aborted and no `next()` came since: nobody reads, the topic is paused. */
   #resting = false;
   #closed = false;
   #closing: Promise<void> | undefined;
