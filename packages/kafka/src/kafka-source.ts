@@ -131,7 +131,6 @@ class ConsumerSource<T> implements KafkaSource<T> {
   readonly #flow: FlowControl;
   readonly #buffers = new Map<number, Held<T>[]>();
   readonly #waiters: Waiter<T>[] = [];
-  readonly #watched = new WeakSet<AbortSignal>();
   readonly #teardown: (() => void)[] = [];
   readonly #counts = { taken: 0, handedOut: 0, acked: 0, handedBack: 0, dropped: 0, commits: 0, commitFailures: 0, rebalances: 0 };
   readonly #committed = new Map<number, bigint>();
@@ -139,6 +138,8 @@ class ConsumerSource<T> implements KafkaSource<T> {
   #turn = 0;
   /** A signal given to `next()` aborted and no `next()` came since: nobody reads, the topic is paused. */
   #resting = false;
+  /** The signal of the latest `next()`, listened to until the next one comes or the source closes. */
+  #watching: { signal: AbortSignal; onAbort: () => void } | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #failure: { error: unknown } | undefined;
@@ -253,6 +254,7 @@ class ConsumerSource<T> implements KafkaSource<T> {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    this.#unwatch();
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
     this.#flow.suspend();
     for (const partition of [...this.#buffers.keys()]) this.#discardBuffer(partition);
@@ -296,9 +298,16 @@ class ConsumerSource<T> implements KafkaSource<T> {
    * that abort is the news that nobody reads any more.
    */
   #watch(signal: AbortSignal | undefined): void {
-    if (!signal || this.#watched.has(signal)) return;
-    this.#watched.add(signal);
-    signal.addEventListener('abort', () => this.#rest(), { once: true });
+    if (!signal || this.#watching?.signal === signal) return;
+    this.#unwatch();
+    const onAbort = () => this.#rest();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#watching = { signal, onAbort };
+  }
+
+  #unwatch(): void {
+    this.#watching?.signal.removeEventListener('abort', this.#watching.onAbort);
+    this.#watching = undefined;
   }
 
   /** Nobody reads: pause the topic rather than fetch what no one will take. */

@@ -3,6 +3,7 @@
  * it: what a message carries, commits behind acks, pauses at the bound and while
  * nobody reads, rewinds on nack, rebalances, crashes and close.
  */
+import { getEventListeners } from 'node:events';
 import type { PipelineConsumer } from '../kafka-client.js';
 import { kafkaSource, type KafkaSource, type KafkaSourceMessage, type KafkaSourceOptions } from '../kafka-source.js';
 import { FakeKafka } from '../testing/index.js';
@@ -192,10 +193,14 @@ describe('kafkaSource on FakeKafka', () => {
     const source = await open(kafka);
     await kafka.waitFor(() => source.stats().buffered === 5);
     const [m0] = await read(source, 2);
+    const reading = new AbortController().signal;
+    await source.next(reading);
+    expect(getEventListeners(reading, 'abort')).toHaveLength(1); // watched: its abort would pause the topic
     await m0!.ack();
     await source.close();
+    expect(getEventListeners(reading, 'abort')).toHaveLength(0); // nothing left hanging on the reader's signal
     expect(kafka.committed('g', 't')).toEqual({ 0: '1' });
-    expect(source.stats()).toMatchObject({ dropped: 3, buffered: 0 });
+    expect(source.stats()).toMatchObject({ dropped: 2, buffered: 0 });
     expect(kafka.openClients).toBe(0);
     await expect(source.next(live)).resolves.toBeUndefined();
   });
