@@ -9,7 +9,8 @@
 // Run `pnpm build` first. EXAMPLE_LIMIT caps the reviews (default 40).
 import { readFileSync } from 'node:fs';
 import { openAIModel } from '@mlpredict/core';
-import { createKafkaPredictPipeline, FakeKafka, SOURCE_HEADERS } from '@mlpredict/kafka';
+import { createKafkaPredictPipeline, SOURCE_HEADERS } from '@mlpredict/kafka';
+import { FakeKafka } from '@mlpredict/kafka/testing';
 import { startSimulator } from '@mlpredict/testing';
 
 const limit = Number(process.env.EXAMPLE_LIMIT ?? 40);
@@ -51,7 +52,7 @@ async function runOnFake() {
   console.log(`No KAFKA_BROKERS: running on the in-process FakeKafka, the model is ${sim ? 'the bundled simulator' : model.name}.\n`);
   const kafka = new FakeKafka({ topics: { [topics.input]: 3, [topics.output]: 3, [topics.failed]: 1 } });
   kafka.append(topics.input, reviews.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
-  // Show that a failed produce loses nothing: the partition is read again from its first unproduced review.
+  // Show that a failed produce loses nothing: the same results are produced again, and no offset is committed before them.
   kafka.failSends(1);
 
   const pipeline = createKafkaPredictPipeline({

@@ -153,3 +153,29 @@ it('gives an undecodable message a bad_input result in its place, without sendin
   expect(queue.writes[0]!.result.error?.message).toBe('the "record" field is not JSON');
   expect(queue.drained).toBe(true);
 });
+
+it('stop() with a sink that never recovers: after shutdownTimeoutMs the unwritten results are handed back, not retried forever', async () => {
+  const queue = memoryQueue<string, Result>(reviews(40));
+  let attempts = 0;
+  // A sink whose broker went away for good: every write fails.
+  const dead = {
+    write: async () => {
+      attempts++;
+      throw new Error('broker unreachable');
+    },
+  };
+  const run = runSource({ source: queue.source({ endWhenEmpty: false }), sink: dead, model: modelAt(sim.url), options, retryDelayMs: 60_000, shutdownTimeoutMs: 20 });
+  while (attempts === 0) await sleep(5);
+  // The retry waits 60 s; the grace period (20 ms) ends it.
+  await run.stop();
+  const stats = run.stats();
+  expect(stats).toMatchObject({ state: 'stopped', written: 0, acked: 0, inFlight: 0 });
+  expect(stats.nacked).toBe(stats.read);
+  expect(stats.read).toBeGreaterThan(0);
+  expect(queue.acks).toEqual([]);
+  expect(queue.violations).toEqual([]);
+  // Handed back: the next reader gets every message.
+  const again = runSource({ source: queue.source(), sink: queue.sink(), model: modelAt(sim.url), options });
+  await again.done;
+  expect(queue.drained).toBe(true);
+});

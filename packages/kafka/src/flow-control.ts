@@ -1,39 +1,44 @@
 /**
- * Backpressure for a consumer: counts records in flight and pauses the
- * partitions that would feed more while the count is at its bound, resuming them
- * once it has drained to half. A partition can also be held for other reasons (a
- * retry delay); it is fetched again only when no reason holds it.
+ * Backpressure for a Kafka consumer: counts the messages a source holds (taken
+ * from Kafka and not yet acked, handed back or dropped) and pauses the partitions
+ * that would feed more while the count is at its bound, resuming them once it
+ * has drained to half, so a resume is worth a fetch. The whole topic can also be
+ * suspended (nobody is reading, or the source is closing).
+ *
+ * Why partitions and not just "stop taking": what a handler leaves unresolved
+ * is fetched again at once, so without a pause kafkajs would fetch the same
+ * messages in a loop while the runner is busy.
  */
 
-/** Why a partition is paused. */
-export type HoldReason = 'room' | 'retry';
-
 export interface FlowControlInit {
-  /** Records in flight at which fetching stops. */
+  /** Messages held at which fetching stops. */
   maxInFlight: number;
-  pause(partitions: number[]): void;
-  resume(partitions: number[]): void;
+  /** Pauses these partitions of the topic, or the whole topic when `partitions` is undefined. */
+  pause(partitions?: number[]): void;
+  /** Resumes these partitions, or the whole topic when `partitions` is undefined. */
+  resume(partitions?: number[]): void;
 }
 
 /**
  * @example
- * const flow = new FlowControl({ maxInFlight: 100, pause: (p) => consumer.pause([{ topic, partitions: p }]),
- *   resume: (p) => consumer.resume([{ topic, partitions: p }]) });
- * if (!flow.hasRoom) flow.hold(partition, 'room'); else flow.add(1);
- * // … later, when a result is out:
- * flow.release(1); // resumes held partitions once in flight ≤ 50
+ * const flow = new FlowControl({ maxInFlight: 100,
+ *   pause: (partitions) => consumer.pause([{ topic, partitions }]),
+ *   resume: (partitions) => consumer.resume([{ topic, partitions }]) });
+ * if (!flow.hasRoom) flow.hold(partition); else flow.add(1);
+ * // … later, when the message is acked:
+ * flow.release(1); // resumes held partitions once 50 or fewer are held
  */
 export class FlowControl {
   readonly maxInFlight: number;
-  /** Fetching resumes at or below this many; half the bound, so a resume is worth a fetch. */
+  /** Fetching resumes at or below this many. */
   readonly resumeAt: number;
-  readonly #pause: (partitions: number[]) => void;
-  readonly #resume: (partitions: number[]) => void;
-  readonly #holds = new Map<number, Set<HoldReason>>();
+  readonly #pause: (partitions?: number[]) => void;
+  readonly #resume: (partitions?: number[]) => void;
+  readonly #held = new Set<number>();
   #inFlight = 0;
   #peak = 0;
   #pauses = 0;
-  #frozen = false;
+  #suspended = false;
 
   constructor(init: FlowControlInit) {
     if (!Number.isInteger(init.maxInFlight) || init.maxInFlight < 1) {
@@ -45,17 +50,17 @@ export class FlowControl {
     this.#resume = init.resume;
   }
 
-  /** Records taken from Kafka whose result is not yet produced (or dropped). */
+  /** Messages held now. */
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  /** The most records ever in flight at once. */
+  /** The most messages ever held at once. */
   get peakInFlight(): number {
     return this.#peak;
   }
 
-  /** How many times a partition was paused. */
+  /** How many times a partition was paused for room. */
   get pauses(): number {
     return this.#pauses;
   }
@@ -64,62 +69,69 @@ export class FlowControl {
     return this.#inFlight < this.maxInFlight;
   }
 
-  /** Partitions currently held, for any reason. */
+  /** Partitions paused for room now. */
   get held(): number[] {
-    return [...this.#holds.keys()];
+    return [...this.#held];
+  }
+
+  /** True while the whole topic is paused. */
+  get suspended(): boolean {
+    return this.#suspended;
   }
 
   isHeld(partition: number): boolean {
-    return this.#holds.has(partition);
+    return this.#held.has(partition);
   }
 
-  add(records: number): void {
-    this.#inFlight += records;
+  add(messages: number): void {
+    this.#inFlight += messages;
     if (this.#inFlight > this.#peak) this.#peak = this.#inFlight;
   }
 
-  release(records: number): void {
-    this.#inFlight -= records;
-    if (this.#inFlight < 0) throw new RangeError(`released more records than were in flight (${this.#inFlight})`);
-    if (this.#inFlight <= this.resumeAt) this.#unhold('room');
-  }
-
-  /** Pauses `partition` until every reason given for it is lifted. */
-  hold(partition: number, reason: HoldReason): void {
-    let reasons = this.#holds.get(partition);
-    if (!reasons) {
-      this.#holds.set(partition, (reasons = new Set()));
-      this.#pauses++;
-      this.#pause([partition]);
-    }
-    reasons.add(reason);
-  }
-
-  /** Lifts one reason; the partition resumes when none is left. */
-  unhold(partition: number, reason: HoldReason): void {
-    const reasons = this.#holds.get(partition);
-    if (!reasons?.delete(reason) || reasons.size > 0) return;
-    this.#holds.delete(partition);
-    if (!this.#frozen) this.#resume([partition]);
-  }
-
-  /** Forgets a partition (revoked); it is not resumed by us again. */
-  forget(partition: number): void {
-    this.#holds.delete(partition);
-  }
-
-  /** Pauses again every held partition; after a consumer restart, kafkajs forgets pauses. */
-  reapply(): void {
+  release(messages: number): void {
+    if (messages > this.#inFlight) throw new RangeError(`released ${messages} messages with ${this.#inFlight} held`);
+    this.#inFlight -= messages;
+    if (this.#inFlight > this.resumeAt || this.#held.size === 0) return;
     const partitions = this.held;
-    if (partitions.length) this.#pause(partitions);
+    this.#held.clear();
+    if (!this.#suspended) this.#resume(partitions);
   }
 
-  /** Stops every resume for good: the pipeline is shutting down. */
-  freeze(): void {
-    this.#frozen = true;
+  /** Pauses `partition` until enough room is free again. */
+  hold(partition: number): void {
+    if (this.#held.has(partition)) return;
+    this.#held.add(partition);
+    this.#pauses++;
+    if (!this.#suspended) this.#pause([partition]);
   }
 
-  #unhold(reason: HoldReason): void {
-    for (const partition of this.held) this.unhold(partition, reason);
+  /**
+   * Forgets a partition (revoked). It is resumed in the consumer, which keeps
+   * pauses across rebalances: paused, it would stay silent if assigned again.
+   */
+  forget(partition: number): void {
+    if (this.#held.delete(partition) && !this.#suspended) this.#resume([partition]);
+  }
+
+  /** Pauses the whole topic: nobody reads, or the source is closing. */
+  suspend(): void {
+    if (this.#suspended) return;
+    this.#suspended = true;
+    this.#pause();
+  }
+
+  /** Ends a suspension; partitions held for room stay paused. */
+  unsuspend(): void {
+    if (!this.#suspended) return;
+    this.#suspended = false;
+    // kafkajs: resuming the topic clears every pause; pausing partitions then ends the topic-wide pause.
+    this.#resume();
+    if (this.#held.size) this.#pause(this.held);
+  }
+
+  /** Pauses again what should be paused: a consumer that kafkajs restarted has forgotten its pauses. */
+  reapply(): void {
+    if (this.#suspended) this.#pause();
+    else if (this.#held.size) this.#pause(this.held);
   }
 }

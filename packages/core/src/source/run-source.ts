@@ -26,9 +26,9 @@ export interface RunSourceOptions<T = unknown, V = unknown> {
   maxInFlight?: number;
   /** Results per sink write, at most. @default 100 */
   writeBatchSize?: number;
-  /** How long `stop()` lets batches in flight finish before aborting them (their messages are not acked). @default 30000 */
+  /** How long `stop()` lets batches in flight finish before aborting them (their messages are not acked); a write still failing after it is handed back, not retried. @default 30000 */
   shutdownTimeoutMs?: number;
-  /** First delay before a failed write is tried again, doubling up to 30 s; writes are retried until they succeed or the run stops. @default 1000 */
+  /** First delay before a failed write is tried again, doubling up to 30 s; writes are retried until they succeed, the run fails, or `stop()`'s grace period ends. @default 1000 */
   retryDelayMs?: number;
   /** Stops gracefully on SIGTERM and SIGINT (a second signal exits as usual). @default false */
   handleSignals?: boolean;
@@ -105,6 +105,8 @@ class SourceRunner<T, V> implements SourceRun {
   /** Results in read order, waiting to be written. */
   readonly #toWrite: SourceResult<T, V>[] = [];
   readonly #reading = new AbortController();
+  /** Aborted when stop()'s grace period is over: a failed write is then handed back, not retried (the sink may never come back). */
+  readonly #graceOver = new AbortController();
   readonly #stats: Omit<SourceRunStats, 'state' | 'inFlight' | 'maxInFlight'> = { read: 0, written: 0, acked: 0, nacked: 0, errors: 0, writeFailures: 0, peakInFlight: 0 };
   #state: SourceRunState = 'running';
   /** Messages read and not yet acked or handed back. */
@@ -217,7 +219,12 @@ class SourceRunner<T, V> implements SourceRun {
         this.#stats.writeFailures++;
         this.#options.onWriteError?.(error);
         if (this.#state === 'failed') return;
-        await abortableSleep(delay).catch(() => undefined);
+        if (this.#graceOver.signal.aborted) {
+          this.#toWrite.splice(0, slice.length);
+          await this.#settleMessages(slice, true);
+          continue;
+        }
+        await abortableSleep(delay, this.#graceOver.signal).catch(() => undefined);
         delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
         continue;
       }
@@ -229,10 +236,10 @@ class SourceRunner<T, V> implements SourceRun {
     }
   }
 
-  /** Acks the written messages and nacks the aborted ones, in read order. */
-  async #settleMessages(slice: SourceResult<T, V>[]): Promise<void> {
+  /** Acks the written messages and nacks the aborted ones (all of them when `handBack`), in read order. */
+  async #settleMessages(slice: SourceResult<T, V>[], handBack = false): Promise<void> {
     const settled = slice.map((result) => {
-      const aborted = !result.ok && result.error.code === 'aborted';
+      const aborted = handBack || (!result.ok && result.error.code === 'aborted');
       this.#open.delete(result.key);
       return Promise.resolve()
         .then(() => (aborted ? result.key.nack?.() : result.key.ack()))
@@ -273,7 +280,10 @@ class SourceRunner<T, V> implements SourceRun {
     this.#predictor.end();
     this.#wake();
     const { shutdownTimeoutMs = 30_000 } = this.#options;
-    const timer = setTimeout(() => this.#predictor.abort(new Error(`stopped: batches still in flight after shutdownTimeoutMs (${shutdownTimeoutMs} ms)`)), shutdownTimeoutMs);
+    const timer = setTimeout(() => {
+      this.#predictor.abort(new Error(`stopped: batches still in flight after shutdownTimeoutMs (${shutdownTimeoutMs} ms)`));
+      this.#graceOver.abort();
+    }, shutdownTimeoutMs);
     try {
       if (!this.#finished()) await new Promise<void>((resolve) => (this.#whenFinished = resolve));
     } finally {

@@ -73,6 +73,46 @@ describe('FakeKafka', () => {
     expect(staleAfterSeek).toBe(true);
   });
 
+  it('pauses like kafkajs: pausing partitions ends a topic-wide pause; resuming one partition of a paused topic resumes just it', async () => {
+    const kafka = new FakeKafka({ topics: { t: 3 } });
+    const consumer = await member(kafka, 'g', async () => {});
+    await kafka.waitFor(() => kafka.assignment('g', 't')['member-1']?.length === 3);
+    const paused = () => consumer.paused()[0]?.partitions ?? [];
+    consumer.pause([{ topic: 't' }]);
+    expect(paused()).toEqual([0, 1, 2]);
+    consumer.resume([{ topic: 't', partitions: [1] }]);
+    expect(paused()).toEqual([0, 2]);
+    consumer.pause([{ topic: 't', partitions: [2] }]); // a partition pause replaces the topic-wide one
+    expect(paused()).toEqual([2]);
+    consumer.resume([{ topic: 't' }]);
+    expect(paused()).toEqual([]);
+  });
+
+  it('a killed member leaves its group at once without committing; its partitions go to the others from the last commit', async () => {
+    const kafka = new FakeKafka({ topics: { t: 2 } });
+    kafka.append('t', [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }]);
+    const seen: string[] = [];
+    const take = (who: string) => async ({ batch, resolveOffset }: EachBatchPayload) => {
+      for (const m of batch.messages) {
+        seen.push(`${who} ${batch.partition}/${m.offset}`);
+        resolveOffset(m.offset);
+      }
+    };
+    const doomed = await member(kafka, 'g', take('doomed'));
+    await kafka.waitFor(() => seen.length === 2);
+    const producer = kafka.producer();
+    await producer.connect();
+    kafka.kill(doomed, producer);
+    expect(kafka.log.filter((e) => e.type === 'kill')).toHaveLength(2);
+    await expect(doomed.commitOffsets([{ topic: 't', partition: 0, offset: '1' }])).rejects.toThrow(/killed/);
+    await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toThrow(/killed/);
+    expect(kafka.committed('g', 't')).toEqual({});
+    await member(kafka, 'g', take('heir'));
+    await kafka.waitFor(() => seen.length === 4);
+    expect(seen.slice(2).sort()).toEqual(['heir 0/0', 'heir 1/0']);
+    await producer.disconnect();
+  });
+
   it('rebalances when a member joins: splits partitions, restarts them from the commits, and refuses commits meanwhile', async () => {
     const kafka = new FakeKafka({ topics: { t: 2 } });
     kafka.append('t', [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }]);

@@ -2,7 +2,8 @@
  * Shared test helpers: seeding the fake, reading outputs back by their source, and
  * a watcher that checks every commit against what was produced at that moment.
  */
-import { FakeKafka, headerText, type FakeRecord } from '../testing/index.js';
+import type { PipelineConsumer } from '../kafka-client.js';
+import { FakeKafka, headerText, type FakeConsumer, type FakeRecord } from '../testing/index.js';
 import { SOURCE_HEADERS } from '../message-codec.js';
 import { ModelCallError, type Model } from '@mlpredict/core';
 import { ruleModel } from '@mlpredict/testing';
@@ -120,6 +121,35 @@ export function omittingModel(label: (text: string) => string | undefined): Mode
       const answer = await rules.complete(request);
       const items = JSON.parse(answer.text) as { index: number; [field: string]: unknown }[];
       return { ...answer, text: JSON.stringify(items.filter((item) => Object.values(item).every((v) => v !== null))) };
+    },
+  };
+}
+
+/**
+ * A consumer that behaves like `consumer` and lets the test report a crash
+ * kafkajs gives up on (`restart: false`); the fake itself always restarts.
+ */
+export function withFinalCrash(consumer: FakeConsumer): { consumer: PipelineConsumer; crash(error: Error): void } {
+  const listeners: ((event: { type: string; payload: unknown }) => void)[] = [];
+  const wrapped = {
+    connect: () => consumer.connect(),
+    disconnect: () => consumer.disconnect(),
+    subscribe: (s: Parameters<FakeConsumer['subscribe']>[0]) => consumer.subscribe(s),
+    run: (c: Parameters<FakeConsumer['run']>[0]) => consumer.run(c),
+    commitOffsets: (o: Parameters<FakeConsumer['commitOffsets']>[0]) => consumer.commitOffsets(o),
+    seek: (o: Parameters<FakeConsumer['seek']>[0]) => consumer.seek(o),
+    pause: (t: Parameters<FakeConsumer['pause']>[0]) => consumer.pause(t),
+    resume: (t: Parameters<FakeConsumer['resume']>[0]) => consumer.resume(t),
+    paused: () => consumer.paused(),
+    on: (name: string, listener: (event: { type: string; payload: unknown }) => void) => {
+      if (name === 'consumer.crash') listeners.push(listener);
+      return consumer.on(name, listener);
+    },
+  } as PipelineConsumer;
+  return {
+    consumer: wrapped,
+    crash: (error) => {
+      for (const listener of listeners) listener({ type: 'consumer.crash', payload: { error, restart: false } });
     },
   };
 }

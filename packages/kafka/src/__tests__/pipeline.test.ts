@@ -3,11 +3,11 @@
  * only behind produced results, redelivery after produce failures, backpressure,
  * rebalances, shutdown and dead-lettering.
  */
-import { createKafkaPredictPipeline, SOURCE_HEADERS, type KafkaPredictPipeline, type KafkaPredictPipelineOptions } from '../index.js';
+import { createKafkaPredictPipeline, SOURCE_HEADERS, type KafkaPredictPipeline, type KafkaPredictPipelineOptions, type PipelineProducer } from '../index.js';
 import { FakeKafka, headerText } from '../testing/index.js';
 import { ruleModel, sentimentOf, startSimulator } from '@mlpredict/testing';
-import { openAIModel } from '@mlpredict/core';
-import { inInputOrder, inputIds, omittingModel, outputCounts, seed, watchCommits, withLatency } from './helpers.js';
+import { openAIModel, type Model } from '@mlpredict/core';
+import { inInputOrder, inputIds, omittingModel, outputCounts, seed, watchCommits, withFinalCrash, withLatency } from './helpers.js';
 
 const IN = 'reviews';
 const OUT = 'labels';
@@ -93,7 +93,7 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     expect(inInputOrder(kafka, OUT)).toBe(true);
   });
 
-  it('a failed produce is redelivered and nothing past it is committed; in the end nothing is lost', async () => {
+  it('a failed produce is retried and nothing past it is committed; in the end nothing is lost or duplicated', async () => {
     const kafka = new FakeKafka({ topics: { [IN]: 3, [OUT]: 3 } });
     seed(kafka, IN, 90);
     const commits = watchCommits(kafka, IN, [OUT]);
@@ -106,11 +106,13 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     await p.stop();
 
     expect(p.stats.produceFailures).toBe(5);
-    expect(p.stats.consumed).toBeGreaterThan(90); // the failed ones were delivered again
-    expect(kafka.log.some((e) => e.type === 'seek')).toBe(true);
+    // The runner writes the same results again: nothing is fetched twice, nothing is produced twice.
+    expect(p.stats.consumed).toBe(90);
+    expect(kafka.log.filter((e) => e.type === 'send-failed')).toHaveLength(5);
     expect(commits.violations).toEqual([]);
     const counts = outputCounts(kafka, [OUT]);
-    expect(inputIds(kafka, IN).every((id) => (counts.get(id) ?? 0) >= 1)).toBe(true);
+    expect(inputIds(kafka, IN).map((id) => counts.get(id) ?? 0)).toEqual(Array(90).fill(1));
+    expect(inInputOrder(kafka, OUT)).toBe(true);
   });
 
   it('pauses the partitions it feeds when records in flight reach the bound, and resumes them', async () => {
@@ -192,6 +194,10 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     await p.stop();
     await p.done;
     expect(p.stats).toMatchObject({ state: 'stopped', inFlight: 0 }); // drained, not dropped
+    // Fetching stopped first: the topic was paused before the last results of the drain went out.
+    const pausedAt = kafka.log.findIndex((e) => e.type === 'pause' && e.topic === IN && e.partitions === undefined);
+    expect(pausedAt).toBeGreaterThanOrEqual(0);
+    expect(pausedAt).toBeLessThan(kafka.log.map((e) => e.type).lastIndexOf('send'));
     const producedAtStop = kafka.messages(OUT).length;
     expect(producedAtStop).toBeLessThan(200);
     expect(p.stats.produced).toBe(p.stats.consumed); // everything it took got its result out
@@ -212,13 +218,14 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     seed(kafka, IN, 200);
     const commits = watchCommits(kafka, IN, [OUT]);
     let hang = false;
-    const model = withLatency(rules(), () => (hang ? 60_000 : 1));
+    let hanging = 0;
+    const model = withLatency(rules(), () => (hang ? (hanging++, 60_000) : 1));
     // A small bound keeps most records unread, so the hang surely catches some in flight.
     const p = pipeline(kafka, { model, shutdownTimeoutMs: 50, maxInFlight: 10 });
     await p.start();
     await kafka.waitFor(() => kafka.messages(OUT).length >= 10);
     hang = true; // from now on every request hangs until aborted
-    await kafka.waitFor(() => p.stats.inFlight > 0);
+    await kafka.waitFor(() => hanging > 0);
     const before = Date.now();
     await p.stop();
     expect(Date.now() - before).toBeLessThan(10_000);
@@ -226,12 +233,158 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     expect(commits.violations).toEqual([]);
     const producedAtStop = kafka.messages(OUT).length;
     expect(producedAtStop).toBeLessThan(200);
-    expect(p.stats.inFlight).toBeGreaterThan(0); // aborted, not drained: those stay uncommitted
+    expect(p.stats.nacked).toBeGreaterThan(0); // aborted, not drained: handed back, they stay uncommitted
+    expect(p.stats.produced).toBe(p.stats.consumed - p.stats.nacked);
 
     const restarted = pipeline(kafka);
     await restarted.start();
     await expectAllDone(kafka);
     expect(commits.violations).toEqual([]);
+  });
+
+  it('killed mid-run (no last produce, no last commit) and restarted: every input gets its result, no offset is committed before its result', async () => {
+    const kafka = new FakeKafka({ topics: { [IN]: 3, [OUT]: 3 } });
+    seed(kafka, IN, 150);
+    const commits = watchCommits(kafka, IN, [OUT]);
+    const consumer = kafka.consumer({ groupId: GROUP });
+    const producer = kafka.producer();
+    const doomed = pipeline(kafka, { kafka: undefined, consumer, producer, model: rules(10), maxInFlight: 30, shutdownTimeoutMs: 0 });
+    await doomed.start();
+    await kafka.waitFor(() => kafka.messages(OUT).length >= 30 && doomed.stats.consumed > doomed.stats.produced);
+    const fetchedAtKill = [0, 1, 2].reduce((n, p) => n + Number(kafka.fetchPosition(GROUP, IN, p)), 0);
+    kafka.kill(consumer, producer);
+    const committedAtKill = kafka.committed(GROUP, IN);
+    const producedAtKill = kafka.messages(OUT).length;
+    const sumCommitted = Object.values(committedAtKill).reduce((n, o) => n + Number(o), 0);
+    expect(fetchedAtKill).toBeGreaterThan(sumCommitted); // it did die with work taken and not committed
+
+    // Only to release the test's handles: a dead process does nothing more, and neither does this one.
+    await doomed.stop();
+    expect(kafka.committed(GROUP, IN)).toEqual(committedAtKill);
+    expect(kafka.messages(OUT)).toHaveLength(producedAtKill);
+
+    const restarted = pipeline(kafka);
+    await restarted.start();
+    await expectAllDone(kafka);
+    await restarted.stop();
+    expect(commits.violations).toEqual([]);
+    // Kafka delivered again exactly what was not committed, and nothing committed was skipped.
+    expect(restarted.stats.consumed).toBe(150 - sumCommitted);
+    const counts = outputCounts(kafka, [OUT]);
+    const twice = inputIds(kafka, IN).filter((id) => counts.get(id)! > 1);
+    for (const id of twice) {
+      const [partition, offset] = id.split('/').map(Number);
+      expect(offset!).toBeGreaterThanOrEqual(Number(committedAtKill[partition!] ?? 0)); // duplicates only of uncommitted inputs
+    }
+    expect(kafka.openClients).toBe(0);
+  });
+
+  it('commits each partition in rising order, only behind produced results, while batches finish out of order', async () => {
+    const kafka = new FakeKafka({ topics: { [IN]: 3, [OUT]: 3 }, maxBatchSize: 5 });
+    seed(kafka, IN, 150);
+    const commits = watchCommits(kafka, IN, [OUT]);
+    const slow = withLatency(rules(), () => Math.random() * 20);
+    const finished: number[] = [];
+    let calls = 0;
+    const model: Model = {
+      name: slow.name,
+      async complete(request) {
+        const call = calls++;
+        const answer = await slow.complete(request);
+        finished.push(call);
+        return answer;
+      },
+    };
+    const p = pipeline(kafka, { model, options: { ...options, batchSize: 3, concurrency: 6 } });
+    await p.start();
+    await expectAllDone(kafka);
+    await p.stop();
+
+    expect(finished).not.toEqual([...finished].sort((a, b) => a - b)); // answers did come back out of order
+    for (const partition of [0, 1, 2]) {
+      const offsets = kafka.log.flatMap((e) => (e.type === 'commit' && e.partition === partition ? [Number(e.offset)] : []));
+      expect(offsets.length).toBeGreaterThan(1);
+      expect(offsets.every((o, i) => i === 0 || o > offsets[i - 1]!)).toBe(true);
+      expect(offsets.at(-1)).toBe(Number(kafka.endOffsets(IN)[partition]));
+    }
+    expect(commits.violations).toEqual([]);
+    expect(kafka.messages(OUT)).toHaveLength(150);
+    expect(inInputOrder(kafka, OUT)).toBe(true);
+  });
+
+  it('a rebalance mid-run while results are being produced: the old owner produces nothing of the revoked partitions after it, the new owner answers them', async () => {
+    const kafka = new FakeKafka({ topics: { [IN]: 4, [OUT]: 4 }, sendDelayMs: 10 });
+    seed(kafka, IN, 200);
+    const commits = watchCommits(kafka, IN, [OUT]);
+    // The first member's producer, recording which input partitions each send carried and when it started.
+    const producer = kafka.producer();
+    const sends: { at: number; partitions: number[] }[] = [];
+    const recording: PipelineProducer = {
+      connect: () => producer.connect(),
+      disconnect: () => producer.disconnect(),
+      sendBatch: (batch) => {
+        sends.push({ at: kafka.log.length, partitions: (batch.topicMessages ?? []).flatMap((t) => t.messages.map((m) => Number(m.headers![SOURCE_HEADERS.partition]))) });
+        return producer.sendBatch(batch);
+      },
+    };
+    const first = pipeline(kafka, { kafka: undefined, consumer: kafka.consumer({ groupId: GROUP }), producer: recording, model: rules(5), options: { ...options, concurrency: 4 } });
+    await first.start();
+    await kafka.waitFor(() => kafka.messages(OUT).length >= 20 && first.stats.consumed - first.stats.produced > 10);
+    const second = pipeline(kafka, { model: rules(5) });
+    await second.start();
+    await expectAllDone(kafka);
+
+    const joins = kafka.log.flatMap((e, at) => (e.type === 'join' && e.memberId === 'member-1' ? [{ at, assignment: e.assignment }] : []));
+    expect(joins).toHaveLength(2);
+    const kept = joins[1]!.assignment[IN]!;
+    expect(kept).toHaveLength(2);
+    const after = sends.filter((s) => s.at > joins[1]!.at);
+    expect(after.length).toBeGreaterThan(0);
+    const late = after.flatMap((s) => s.partitions.filter((p) => !kept.includes(p)));
+    expect(late).toEqual([]);
+    expect(first.stats.dropped).toBeGreaterThan(0); // it held messages of the partitions it lost
+    expect(second.stats.consumed).toBeGreaterThan(0);
+    expect(commits.violations).toEqual([]);
+    await Promise.all([first.stop(), second.stop()]);
+    expect(kafka.openClients).toBe(0);
+  });
+
+  it('a consumer crash kafkajs gives up on stops the pipeline: done rejects with it, everything is released', async () => {
+    const kafka = new FakeKafka({ topics: { [IN]: 2, [OUT]: 2 } });
+    seed(kafka, IN, 40);
+    const { consumer, crash } = withFinalCrash(kafka.consumer({ groupId: GROUP }));
+    const p = pipeline(kafka, { kafka: undefined, consumer, producer: kafka.producer(), model: rules(5) });
+    await p.start();
+    await kafka.waitFor(() => kafka.messages(OUT).length >= 5);
+    const boom = new Error('group coordinator gone for good');
+    crash(boom);
+    await expect(p.done).rejects.toBe(boom);
+    expect(p.stats.state).toBe('failed');
+    expect(p.stats.inFlight).toBe(0);
+    expect(kafka.openClients).toBe(0);
+    await expect(p.stop()).resolves.toBeUndefined();
+  });
+
+  it('a fatal model error (a bad API key) stops the pipeline with nothing produced or committed; fixed, a restart answers everything', async () => {
+    const sim = await startSimulator({ apiKey: 'the-right-key' });
+    try {
+      const kafka = new FakeKafka({ topics: { [IN]: 2, [OUT]: 2 } });
+      seed(kafka, IN, 30);
+      const wrong = pipeline(kafka, { model: openAIModel({ model: 'sim', baseURL: sim.url, apiKey: 'wrong' }) });
+      await wrong.start();
+      await expect(wrong.done).rejects.toThrow(/401/);
+      expect(wrong.stats).toMatchObject({ state: 'failed', produced: 0 });
+      expect(kafka.messages(OUT)).toEqual([]);
+      expect(kafka.committed(GROUP, IN)).toEqual({});
+
+      const right = pipeline(kafka, { model: openAIModel({ model: 'sim', baseURL: sim.url, apiKey: 'the-right-key' }) });
+      await right.start();
+      await expectAllDone(kafka);
+      await right.stop();
+      expect(kafka.messages(OUT)).toHaveLength(30);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('routes results that end in error to the dead-letter topic, with the error code header', async () => {
@@ -348,6 +501,18 @@ describe('createKafkaPredictPipeline on FakeKafka', () => {
     expect(() => createKafkaPredictPipeline({ ...base, outputTopic: IN })).toThrow(/must differ/);
     expect(() => createKafkaPredictPipeline({ ...base, maxInFlight: 0 })).toThrow(/maxInFlight/);
     expect(() => createKafkaPredictPipeline({ ...base, kafka: undefined, consumer: kafka.consumer({ groupId: GROUP }) })).toThrow(/consumer and producer/);
+  });
+
+  it('a start that fails (the producer cannot connect) rejects start() and done, and leaves nothing connected', async () => {
+    const kafka = new FakeKafka({ topics: { [IN]: 1, [OUT]: 1 } });
+    const refused = new Error('connect ECONNREFUSED');
+    const producer: PipelineProducer = { connect: async () => Promise.reject(refused), disconnect: async () => undefined, sendBatch: async () => [] };
+    const p = pipeline(kafka, { kafka: undefined, consumer: kafka.consumer({ groupId: GROUP }), producer });
+    await expect(p.start()).rejects.toBe(refused);
+    await expect(p.done).rejects.toBe(refused);
+    expect(p.stats.state).toBe('failed');
+    expect(kafka.openClients).toBe(0); // the consumer it had connected is disconnected again
+    expect(kafka.assignment(GROUP, IN)).toEqual({});
   });
 
   it('start() runs once; stop() before start() just ends it', async () => {

@@ -15,8 +15,12 @@
  *   generation does on a broker; `commitOffsets` after `stop()` is silently
  *   ignored, as in kafkajs;
  * - `seek` takes effect on the next fetch and makes `isStale()` true until then;
+ * - pauses follow kafkajs's SubscriptionState: pausing partitions ends a
+ *   topic-wide pause, resuming one partition of a paused topic resumes just it;
  * - a handler that throws "crashes" the consumer, which restarts from the
- *   committed offsets with its pauses forgotten (`consumer.crash`, `restart: true`).
+ *   committed offsets with its pauses forgotten (`consumer.crash`, `restart: true`);
+ * - {@link FakeKafka.kill} plays a process killed outright: its consumer leaves the
+ *   group at once and nothing it or its producer does reaches the "broker" again.
  *
  * One deliberate difference: a fetch round takes a batch from every partition that
  * is not paused, then delivers them one by one without looking at pauses again, so
@@ -74,7 +78,8 @@ export type FakeKafkaEvent =
   | { type: 'join'; groupId: string; memberId: string; generation: number; assignment: Record<string, number[]> }
   | { type: 'crash'; groupId: string; memberId: string; error: Error }
   | { type: 'send'; records: FakeRecord[] }
-  | { type: 'send-failed'; topics: string[]; error: Error };
+  | { type: 'send-failed'; topics: string[]; error: Error }
+  | { type: 'kill'; client: 'consumer' | 'producer'; memberId?: string };
 
 export interface FakeKafkaOptions {
   /** Topics to create up front, with their partition counts. Other topics are created on first use. */
@@ -220,6 +225,17 @@ export class FakeKafka implements PipelineKafka {
   /** The next `count` offset commits throw. */
   failCommits(count: number, error = new FakeKafkaError('injected commit failure', 'COORDINATOR_NOT_AVAILABLE')): void {
     for (let i = 0; i < count; i++) this.#commitFailures.push(error);
+  }
+
+  /**
+   * Simulates the death of the process that holds these clients (`kill -9`): a
+   * consumer leaves its group at once, without a commit or a last batch, so its
+   * partitions go to the other members from their committed offsets; from then
+   * on the consumer's commits and the producer's sends fail, as nothing of a dead
+   * process reaches the broker. `disconnect()` still releases them.
+   */
+  kill(...clients: (FakeConsumer | FakeProducer)[]): void {
+    for (const client of clients) client.kill();
   }
 
   /** Starts a rebalance of the group: every member rejoins and partitions restart from their commits. */
@@ -400,7 +416,7 @@ export class FakeConsumer implements PipelineConsumer {
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #positions = new Map<string, bigint>();
   readonly #seeks = new Map<string, bigint>();
-  #paused = new Map<string, { all: boolean; partitions: Set<number> }>();
+  #paused = new Map<string, { all: boolean; partitions: Set<number>; resumed: Set<number> }>();
   #assignment = new Map<string, number[]>();
   #config: ConsumerRunConfig = {};
   #running = false;
@@ -408,6 +424,7 @@ export class FakeConsumer implements PipelineConsumer {
   #loop: Promise<void> | undefined;
   #eventId = 0;
   readonly subscriptions: string[] = [];
+  #dead = false;
   #fromBeginning = false;
   /** @internal */
   needsRejoin = false;
@@ -429,6 +446,16 @@ export class FakeConsumer implements PipelineConsumer {
 
   get isRunning(): boolean {
     return this.#running;
+  }
+
+  /** See {@link FakeKafka.kill}. */
+  kill(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#kafka.emit({ type: 'kill', client: 'consumer', memberId: this.memberId });
+    if (!this.#running) return;
+    this.#running = false;
+    this.#kafka.removeMember(this);
   }
 
   async connect(): Promise<void> {
@@ -462,7 +489,11 @@ export class FakeConsumer implements PipelineConsumer {
 
   /** Finishes the batch being handled, then leaves the group. */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) {
+      // Killed (or never run): the fetch loop ends on its own; wait for it so nothing is left behind.
+      await this.#loop;
+      return;
+    }
     this.#running = false;
     this.#kafka.notify();
     await this.#loop;
@@ -471,6 +502,7 @@ export class FakeConsumer implements PipelineConsumer {
   }
 
   async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    if (this.#dead) throw new FakeKafkaError('The consumer was killed', 'KafkaJSConnectionError', false);
     // kafkajs ignores commits once the consumer has stopped.
     if (!this.#running) return;
     this.#kafka.commit(this, offsets);
@@ -482,13 +514,19 @@ export class FakeConsumer implements PipelineConsumer {
     this.#kafka.notify();
   }
 
+  // Pauses follow kafkajs's SubscriptionState: pausing partitions ends a topic-wide
+  // pause, and resuming a partition of a paused topic resumes just that one.
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
     for (const { topic, partitions } of topics) {
       const state = this.#pauseState(topic);
+      state.resumed.clear();
       if (partitions === undefined) {
         state.all = true;
         state.partitions.clear();
-      } else for (const p of partitions) state.partitions.add(p);
+      } else {
+        for (const p of partitions) state.partitions.add(p);
+        state.all = false;
+      }
       this.#kafka.emit({ type: 'pause', groupId: this.groupId, memberId: this.memberId, topic, partitions });
     }
   }
@@ -499,7 +537,13 @@ export class FakeConsumer implements PipelineConsumer {
       if (partitions === undefined) {
         state.all = false;
         state.partitions.clear();
-      } else if (!state.all) for (const p of partitions) state.partitions.delete(p);
+        state.resumed.clear();
+      } else {
+        for (const p of partitions) {
+          state.partitions.delete(p);
+          if (state.all) state.resumed.add(p);
+        }
+      }
       this.#kafka.emit({ type: 'resume', groupId: this.groupId, memberId: this.memberId, topic, partitions });
     }
     this.#kafka.notify();
@@ -652,13 +696,13 @@ export class FakeConsumer implements PipelineConsumer {
 
   #pauseState(topic: string) {
     let state = this.#paused.get(topic);
-    if (!state) this.#paused.set(topic, (state = { all: false, partitions: new Set() }));
+    if (!state) this.#paused.set(topic, (state = { all: false, partitions: new Set(), resumed: new Set() }));
     return state;
   }
 
   #isPaused(topic: string, partition: number): boolean {
     const state = this.#paused.get(topic);
-    return !!state && (state.all || state.partitions.has(partition));
+    return !!state && ((state.all && !state.resumed.has(partition)) || state.partitions.has(partition));
   }
 
   #emit(type: string, payload: unknown): void {
@@ -671,6 +715,7 @@ export class FakeConsumer implements PipelineConsumer {
 export class FakeProducer implements PipelineProducer {
   readonly #kafka: FakeKafka;
   #connected = false;
+  #dead = false;
 
   constructor(kafka: FakeKafka) {
     this.#kafka = kafka;
@@ -690,7 +735,15 @@ export class FakeProducer implements PipelineProducer {
     return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }] });
   }
 
+  /** See {@link FakeKafka.kill}. */
+  kill(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#kafka.emit({ type: 'kill', client: 'producer' });
+  }
+
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    if (this.#dead) throw new FakeKafkaError('The producer was killed', 'KafkaJSConnectionError', false);
     if (!this.#connected) throw new FakeKafkaError('The producer is disconnected', 'KafkaJSError', false);
     const topicMessages = batch.topicMessages ?? [];
     if (this.#kafka.sendDelayMs > 0) await sleep(this.#kafka.sendDelayMs);
