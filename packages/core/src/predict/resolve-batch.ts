@@ -17,6 +17,7 @@ import { askWithVotes } from './ask-with-votes.js';
 import { checkValue } from './check-value.js';
 import type { PredictErrorCode } from '../results/result.js';
 import type { WorkItem } from './work-item.js';
+import { recordShare } from './record-share.js';
 
 /**
  * A lone record whose answer was unreadable or left out is asked this many more
@@ -105,12 +106,11 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   }
   ctx.report.warnings.push(...outcome.warnings);
 
-  const share = usage && { promptTokens: usage.promptTokens / items.length, completionTokens: usage.completionTokens / items.length };
+  const spent = usage && recordShare(usage, items.length, ctx.policy.price);
   for (const [position, raw] of outcome.values) {
     const item = items[position]!;
     const checked = checkValue(raw, ctx.parse.valueSchema);
-    const settleChecked = (c: Awaited<typeof checked>) =>
-      ctx.settle(item, c.ok ? { value: c.value, raw, via, ...(share && { usage: share }) } : { error: { code: 'schema', message: c.message }, via });
+    const settleChecked = (c: Awaited<typeof checked>) => ctx.settle(item, c.ok ? { value: c.value, raw, via, ...spent } : { error: { code: 'schema', message: c.message }, via });
     if (checked instanceof Promise) settleChecked(await checked);
     else settleChecked(checked);
   }
