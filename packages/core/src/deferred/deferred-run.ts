@@ -100,6 +100,8 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
         results[result.seq] = result;
       }, input.cost);
       if (signal.aborted) return results as PredictResult<T>[];
+      // Stopped by an error that cannot heal (a bad key): the folder stays short of done, so a rerun once it is fixed repairs again.
+      if (results.some((result) => result?.ok === false && result.error.fatal)) return results as PredictResult<T>[];
     } else {
       for (const group of leftovers) settleAll(group.seqs.map((seq) => items[seq]!), group.failure.code, `${group.failure.message} (after ${MAX_FOLLOW_UP_ROUNDS} follow-up jobs)`, settle);
     }

@@ -86,6 +86,8 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   if (items.length === 0) return;
   const via = viaOf(items);
   if (ctx.signal.aborted) return settleAborted(items, ctx.signal, ctx.settle);
+  // A spent budget sends nothing more: repairs included, before any breaker is asked.
+  if (ctx.policy.budget?.exhausted) return settleAll(items, 'budget', ctx.policy.budget.refusal(), ctx.settle);
   if (!first && ctx.fallback && !ctx.fallback.breaker.allow()) {
     return settleAll(items, 'circuit_open', `fallback refused: batch answers kept failing, so the circuit breaker is open (last failure: ${ctx.fallback.lastFailure})`, ctx.settle);
   }
@@ -95,7 +97,8 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   for (const item of items) item.attempts += outcome.attempts;
   if (!outcome.ok) {
     // A fallback call that failed outright still ends its breaker trial, or fallbacks stay refused for good.
-    if (!first) recordFallbackFailure(ctx, outcome.error.message);
+    // One the budget kept back says nothing about the model's answers.
+    if (!first && outcome.error.kind !== 'budget') recordFallbackFailure(ctx, outcome.error.message);
     return onCallFailed(items, outcome.error, ctx);
   }
 
