@@ -4,7 +4,7 @@
  * `--price-input` / `--price-cached-input` / `--price-output` (USD per million
  * tokens) over it. A model nobody prices has no cost, rather than a guessed one.
  */
-import type { ModelPrice, PriceOption } from '@mlpredict/core';
+import { priceFor, type ModelPrice, type PriceOption } from '@mlpredict/core';
 import { runPrice as corePrice } from '@mlpredict/core/internals';
 import { UsageError } from './usage-error.js';
 
@@ -60,7 +60,9 @@ function basePrice(model: string, option: PriceOption | undefined): RunPrice | u
   } catch (error) {
     throw new UsageError(`--config: ${(error as Error).message.replace(/^mlpredict: /, '')}`);
   }
-  return price && { price, source: option ? `"price" of --config over the ${model} list price` : `${model} list price` };
+  if (!price) return undefined;
+  const listed = priceFor(model) !== undefined;
+  return { price, source: option ? `"price" of --config${listed ? ` over the ${model} list price` : ''}` : `${model} list price` };
 }
 
 function perMillion(flag: string, raw: string | undefined): number | undefined {
