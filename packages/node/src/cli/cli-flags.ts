@@ -130,7 +130,7 @@ const CLI_FLAGS: FlagSpec[] = [
   { name: 'poll-interval-ms', kind: 'text', placeholder: 'N', default: 15000, description: 'with --deferred: the first wait between checks on the job (it grows while nothing moves)', group: 'run' },
   { name: 'config', kind: 'text', placeholder: 'FILE', description: 'a JSON file of options (camelCase or dotted keys, plus "model", "baseURL"); flags override it', group: 'run' },
   { name: 'template-file', kind: 'text', placeholder: 'FILE', description: 'read --prompt-template from FILE', group: 'run' },
-  { name: 'dry-run', short: 'n', kind: 'switch', default: false, description: 'print the first batch\'s prompt and an estimate of requests, tokens and cost; send nothing', group: 'run' },
+  { name: 'dry-run', short: 'n', kind: 'switch', default: false, description: 'print the first batch\'s prompt and an estimate of requests, tokens and cost, in real time and --deferred; send nothing', group: 'run' },
   { name: 'fail-on-error', kind: 'switch', default: false, description: 'exit 1 if any row has an error', group: 'run' },
   { name: 'grace-ms', kind: 'text', placeholder: 'N', default: 30000, description: 'after Ctrl-C or SIGTERM, how long the records in flight may take to finish (a second signal aborts them)', group: 'run' },
   { name: 'progress', kind: 'switch', default: true, description: 'progress on stderr: a bar on a terminal, else a line every few seconds (--no-progress: none)', group: 'run' },

@@ -39,8 +39,9 @@ export function helpText(flags: readonly FlagSpec[]): string {
     '',
     'Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (flags override them).',
     'Exit status: 0 when the run completed (error rows included), 1 with --fail-on-error',
-    'if any row has an error or when the run failed, 2 for a usage error, 130 after Ctrl-C,',
-    '143 after SIGTERM.',
+    'if any row has an error, when the run failed, or when --max-cost / --max-tokens-total',
+    'ran out before the last row (rerun with --resume), 2 for a usage error, 130 after',
+    'Ctrl-C, 143 after SIGTERM.',
   ];
   // Long usages (an enum's values) take a line of their own rather than widening every row.
   const width = 32;
