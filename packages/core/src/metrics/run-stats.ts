@@ -74,9 +74,9 @@ export class RunStats {
 
   /**
    * @example
-   * const stats = new RunStats({ prices: { promptPerMillion: 0.15, completionPerMillion: 0.6 } });
-   * await predictAll(model, records, { stats });
-   * console.log(stats.snapshot()); // { records: 1000, requests: 50, estimatedCost: 0.0123, … }
+   * const stats = new RunStats();
+   * await predictAll(openAIModel({ model: 'gpt-4o-mini' }), records, { stats });
+   * console.log(stats.snapshot()); // { records: 1000, requests: 50, promptTokens: 17800, cachedPromptTokens: 0, costUsd: 0.0079, … }
    */
   constructor(options: { prices?: PriceTable } = {}) {
     this.#prices = options.prices;
