@@ -31,6 +31,8 @@ export { ModelCallError, type ModelErrorKind, type ModelCallErrorInit } from './
 // Stats and events.
 export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './metrics/run-stats.js';
 export { MODEL_PRICES, priceFor, costOf, type ModelPrice, type PricedUsage } from './cost/price-table.js';
+export type { PriceOption } from './cost/run-price.js';
+export type { BudgetLimits } from './cost/run-budget.js';
 export type * from './results/events.js';
 
 // Models: the contract, the OpenAI-compatible one, defaults, runtimes and quotas.

@@ -60,3 +60,11 @@ export { fromOpenAIError } from './providers/openai-errors.js';
 
 // Caching.
 export { cacheKey, stableJson, type CacheKeyParts } from './cache/cache-key.js';
+
+// Cost: a run's price and budget.
+export { runPrice } from './cost/run-price.js';
+export { runCost, type CostSettings, type RunCost } from './cost/run-cost.js';
+export { RunBudget, PRIOR_COMPLETION_TOKENS_PER_RECORD, type SpendEstimate, type BudgetLease, type BudgetState } from './cost/run-budget.js';
+export { spendEstimate } from './cost/spend-estimate.js';
+export { OPENAI_BATCH_LIMITS } from './providers/openai-batches.js';
+export { openAIUsage, finiteUsage, addUsage, usageShare } from './model/token-usage.js';

@@ -7,6 +7,7 @@
 export { startSimulator, type Simulator } from './simulator/server.js';
 export type { SimulatorOptions, SimulatorSettings } from './simulator/options.js';
 export type { BatchSettings } from './simulator/batch-settings.js';
+export type { PromptCacheSettings } from './simulator/prompt-cache.js';
 export type { SimulatorStats } from './simulator/stats.js';
 export type { RateLimit } from './simulator/rate-window.js';
 export { FAULT_NAMES, type FaultRates, type FaultName } from './simulator/faults.js';

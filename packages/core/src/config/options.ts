@@ -24,6 +24,7 @@ import { formatOptionIssues } from './format-issues.js';
 import type { CacheSettings, FlowSettings, OutputSettings, ParseSettings, RepairSettings } from './run-settings.js';
 import { jsonSchemaOf } from './json-schema-of.js';
 import { checkTemplate } from '../prompt/check-template.js';
+import { runCost, type CostSettings } from '../cost/run-cost.js';
 
 /** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
 export const numeric = (schema: z.ZodNumber) =>
@@ -120,8 +121,22 @@ const outputShape = {
   stats: z.custom<RunStats>((v) => v instanceof RunStats, { message: 'expected a RunStats' }).optional(),
 };
 
+// Cost (issue 16): what tokens cost and how much the run may spend; worked out in cost/.
+const usd = () => numeric(z.number().min(0));
+const costShape = {
+  /** USD per million tokens, each field over the price table's entry for the model. */
+  price: z
+    .strictObject({ inputPerMillion: usd().optional(), cachedInputPerMillion: usd().optional(), outputPerMillion: usd().optional(), batchDiscount: numeric(z.number().min(0).lt(1)).optional() })
+    .optional(),
+  /** Stop sending once the run has spent this much; the records left get the `budget` error. */
+  budget: z
+    .strictObject({ maxTokens: numeric(z.number().int().min(1)).optional(), maxCostUsd: numeric(z.number().positive()).optional() })
+    .refine((b) => b.maxTokens !== undefined || b.maxCostUsd !== undefined, 'expected maxTokens, maxCostUsd or both, e.g. { maxCostUsd: 5 }')
+    .optional(),
+};
+
 /** The options of each stage, for schemas that take a part of them (the executor, `mlEmbed`). */
-export const OPTION_SHAPES = { batching: batchingShape, flow: flowShape, prompt: promptShape, parse: parseShape, repair: repairShape, call: callShape, cache: cacheShape, output: outputShape } as const;
+export const OPTION_SHAPES = { batching: batchingShape, flow: flowShape, prompt: promptShape, parse: parseShape, repair: repairShape, call: callShape, cache: cacheShape, output: outputShape, cost: costShape } as const;
 
 /** Everything an operator accepts, camelCase; see README's options table. */
 export const optionsSchema = z.strictObject({
@@ -133,6 +148,7 @@ export const optionsSchema = z.strictObject({
   ...callShape,
   ...cacheShape,
   ...outputShape,
+  ...costShape,
 });
 
 /** Every option name the schema knows, for messages and the CLI. */
@@ -159,6 +175,7 @@ export interface ResolvedOptions {
   call: CallSettings;
   cache: CacheSettings;
   output: OutputSettings;
+  cost: CostSettings;
 }
 
 /**
@@ -169,8 +186,10 @@ export interface ResolvedOptions {
  * @example
  * resolveOptions({ 'batch.size': '50', valueField: 'sentiment' }).batching.size // → 50
  */
-export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model, 'defaults'>, caller = 'mlPredict'): ResolvedOptions {
-  return slice(parseOptions(options, model, caller));
+export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model, 'defaults'> & { name?: string }, caller = 'mlPredict'): ResolvedOptions {
+  const resolved = slice(parseOptions(options, model, caller));
+  if (model?.name !== undefined) runCost(model.name, resolved.cost, caller); // a price the budget needs and lacks fails now
+  return resolved;
 }
 
 /**
@@ -243,5 +262,6 @@ function slice(o: ParsedOptions): ResolvedOptions {
     call: { maxRetries: o.maxRetries, retry: o.retry, requestTimeoutMs: o.requestTimeoutMs, requestsPerMinute: o.requestsPerMinute, tokensPerMinute: o.tokensPerMinute },
     cache: o.cache === true ? new LruCache() : o.cache === false ? undefined : o.cache,
     output: { onError: o.onError, onBatch: o.onBatch, stats: o.stats, ...hooks },
+    cost: { price: o.price, budget: o.budget },
   };
 }

@@ -18,9 +18,7 @@ export interface ModelPrice {
 }
 
 /** Token counts to price; `cachedPromptTokens` is the part of `promptTokens` served from the cache. */
-export interface PricedUsage extends TokenUsage {
-  cachedPromptTokens?: number;
-}
+export type PricedUsage = TokenUsage;
 
 const price = (inputPerMillion: number, cachedInputPerMillion: number | undefined, outputPerMillion: number, batchDiscount = 0.5): ModelPrice => ({
   inputPerMillion,
@@ -38,6 +36,7 @@ const price = (inputPerMillion: number, cachedInputPerMillion: number | undefine
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   // OpenAI
   'gpt-5': price(1.25, 0.125, 10),
+  'gpt-5-chat': price(1.25, 0.125, 10),
   'gpt-5-mini': price(0.25, 0.025, 2),
   'gpt-5-nano': price(0.05, 0.005, 0.4),
   'gpt-4.1': price(2, 0.5, 8),
@@ -54,6 +53,7 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'text-embedding-3-large': price(0.13, undefined, 0),
   // Anthropic (cached input: cache reads)
   'claude-opus-4': price(15, 1.5, 75),
+  'claude-opus-4-1': price(15, 1.5, 75),
   'claude-sonnet-4': price(3, 0.3, 15),
   'claude-3-7-sonnet': price(3, 0.3, 15),
   'claude-3-5-sonnet': price(3, 0.3, 15),

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { BatchLimits, Model } from '../model/model.js';
-import { callback, givenOptions, numeric, optionsSchema, OPTION_NAMES, resolveOptions, type PredictOptions, type ResolvedOptions } from '../config/options.js';
+import { callback, flag, givenOptions, numeric, optionsSchema, OPTION_NAMES, resolveOptions, type PredictOptions, type ResolvedOptions } from '../config/options.js';
 import { DOTTED_KEYS } from '../config/option-keys.js';
 import { formatOptionIssues } from '../config/format-issues.js';
 import type { DeferredStatus } from './deferred-status.js';
@@ -29,6 +29,13 @@ export interface DeferredJobOptions {
   repair?: 'realtime' | 'deferred';
   /** Lower the provider's per-job limits (e.g. for an Azure deployment's quota); more requests go into more jobs. */
   jobLimits?: Partial<BatchLimits>;
+  /**
+   * What `signal` does to the provider's jobs: cancel them (`true`), or leave
+   * them running (`false`), so that the same call on the same `jobDir` later
+   * picks them up where they are — the CLI's Ctrl-C.
+   * @default true
+   */
+  cancelOnAbort?: boolean;
 }
 
 /** Everything `predictDeferred` accepts. */
@@ -42,6 +49,7 @@ export interface DeferredSettings {
   onStatus?: (status: DeferredStatus) => void;
   repair: 'realtime' | 'deferred';
   jobLimits: Partial<BatchLimits>;
+  cancelOnAbort: boolean;
 }
 
 const deferredShape = {
@@ -51,6 +59,7 @@ const deferredShape = {
   onStatus: callback<(status: DeferredStatus) => void>('onStatus').optional(),
   repair: z.enum(['realtime', 'deferred']).default('realtime'),
   jobLimits: z.strictObject({ maxRequests: numeric(z.number().int().min(1)).optional(), maxBytes: numeric(z.number().int().min(2)).optional() }).default({}),
+  cancelOnAbort: flag().default(true),
 };
 
 const DEFERRED_NAMES = Object.keys(deferredShape);
@@ -85,6 +94,7 @@ export function resolveDeferredOptions(options: DeferredOptions, model: Model): 
     onStatus: o.onStatus,
     repair: o.repair,
     jobLimits: Object.fromEntries(Object.entries(o.jobLimits).filter(([, v]) => v !== undefined)),
+    cancelOnAbort: o.cancelOnAbort,
   };
   return { resolved: resolveOptions(rest as PredictOptions, model, 'predictDeferred'), deferred, given };
 }

@@ -25,6 +25,7 @@ import { runRoundJobs } from './run-jobs.js';
 import { settleLines, type RepairGroup } from './settle-lines.js';
 import { fromStoredOutcome, type StoredOutcome } from './stored-outcomes.js';
 import { readResults, writeResults } from './stored-results.js';
+import type { RunCost } from '../cost/run-cost.js';
 
 /** With `repair: 'deferred'`: follow-up rounds of jobs at most; what is still unanswered after them gets its last error. */
 export const MAX_FOLLOW_UP_ROUNDS = 3;
@@ -37,6 +38,8 @@ export interface DeferredRunInput<T> {
   deferred: DeferredSettings;
   /** The options as given, for the fingerprint. */
   given: Record<string, unknown>;
+  /** The run's price and budget: the jobs' lines at the Batch API price, real-time repairs at full price, one budget. */
+  cost: RunCost;
 }
 
 /**
@@ -85,7 +88,8 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
       const groups = planBatches(admitted, resolved.batching, (item) => item.tokens).map((batch, index) => ({ id: groupId(0, index), seqs: batch.map((item) => item.seq) }));
       if (groups.length > 0) manifest.rounds.push(await planNext(input, manifest, 0, groups, items));
       await saveManifest(jobDir, manifest);
-      status({ step: 'planned', round: 0, parts: manifest.rounds[0]?.parts.length ?? 0, records: admitted.length });
+      const overBudget = manifest.rounds[0]?.overBudget?.records;
+      status({ step: 'planned', round: 0, parts: manifest.rounds[0]?.parts.length ?? 0, records: admitted.length - (overBudget ?? 0), ...(overBudget && { overBudget }) });
     }
 
     const leftovers = await runRounds(input, manifest, items, settle);
@@ -94,8 +98,10 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
       await repairRealtime(model, resolved, leftovers, items, (result) => {
         items[result.seq]!.done = true;
         results[result.seq] = result;
-      });
+      }, input.cost);
       if (signal.aborted) return results as PredictResult<T>[];
+      // Stopped by an error that cannot heal (a bad key): the folder stays short of done, so a rerun once it is fixed repairs again.
+      if (results.some((result) => result?.ok === false && result.error.fatal)) return results as PredictResult<T>[];
     } else {
       for (const group of leftovers) settleAll(group.seqs.map((seq) => items[seq]!), group.failure.code, `${group.failure.message} (after ${MAX_FOLLOW_UP_ROUNDS} follow-up jobs)`, settle);
     }
@@ -137,12 +143,14 @@ async function runRounds<T>(input: DeferredRunInput<T>, manifest: Manifest, item
     pollIntervalMs: deferred.pollIntervalMs,
     calls: { retry: resolved.call.retry, maxRetries: resolved.call.maxRetries, signal, jobDir: deferred.jobDir },
     onStatus: deferred.onStatus,
+    cancelOnAbort: deferred.cancelOnAbort,
   };
   let leftovers: RepairGroup[] = [];
   for (let r = 0; r < manifest.rounds.length; r++) {
     const round = manifest.rounds[r]!;
     const groups = await readJsonLines<PlannedGroup>(inJobDir(deferred.jobDir, round.groupsFile));
     if (r === 0) groups.forEach((group, index) => group.seqs.forEach((seq) => (items[seq]!.batchId = index)));
+    await settleOverBudget(input, round, items, settle, r === 0 ? groups.length : undefined);
     await runRoundJobs(round, ctx);
     const settled = await settleLines(groups, await roundOutcomes(deferred.jobDir, round), items, {
       parse: resolved.parse,
@@ -150,12 +158,16 @@ async function runRounds<T>(input: DeferredRunInput<T>, manifest: Manifest, item
       settle,
       noOutcome: noOutcomeReason(round, groups),
       stats: resolved.output.stats,
+      onRequest: resolved.output.onRequest,
+      price: input.cost.price,
     });
+    // What the lines spent, as the server counted it, replaces the plan's estimate; real-time repairs get the rest.
+    input.cost.budget?.charge(settled.usage, { batch: true });
     leftovers = settled.repairs;
     if (leftovers.length === 0) return [];
     // A follow-up round planned by an earlier run is run whatever the mode now: its jobs may exist.
     const planned = r + 1 < manifest.rounds.length;
-    if (!planned && deferred.repair === 'deferred' && r < MAX_FOLLOW_UP_ROUNDS) {
+    if (!planned && deferred.repair === 'deferred' && r < MAX_FOLLOW_UP_ROUNDS && !input.cost.budget?.exhausted) {
       const next = leftovers.map((group, index) => ({ id: groupId(r + 1, index), seqs: group.seqs }));
       manifest.rounds.push(await planNext(input, manifest, r + 1, next, items));
       await saveManifest(deferred.jobDir, manifest);
@@ -177,6 +189,23 @@ function planNext<T>(input: DeferredRunInput<T>, manifest: Manifest, round: numb
     api,
     limits: { ...api.limits, ...input.deferred.jobLimits },
     learned: input.model.runtime?.structuredOutput,
+    budget: input.cost.budget,
+  });
+}
+
+/**
+ * The records of a round's groups its budget did not cover: each gets the
+ * `budget` error, and the budget stays spent (also when a resumed run finds them).
+ * In round 0 their batch ids follow the planned lines', as their batches would have.
+ */
+async function settleOverBudget<T>(input: DeferredRunInput<T>, round: ManifestRound, items: WorkItem<T, number>[], settle: Settle, firstBatchId: number | undefined): Promise<void> {
+  if (!round.overBudget) return;
+  input.cost.budget?.exhaust();
+  const groups = await readJsonLines<PlannedGroup>(inJobDir(input.deferred.jobDir, round.overBudget.file));
+  groups.forEach((group, index) => {
+    const members = group.seqs.map((seq) => items[seq]!);
+    if (firstBatchId !== undefined) for (const item of members) item.batchId = firstBatchId + index;
+    settleAll(members, 'budget', round.overBudget!.message, settle);
   });
 }
 

@@ -21,4 +21,6 @@ export interface DeferredStatus {
   job?: BatchJobInfo;
   /** Records the step is about: planned into the round, or sent to repair. */
   records?: number;
+  /** With `planned`: records left out of the round because the run's `budget` does not cover them (they get the `budget` error). */
+  overBudget?: number;
 }

@@ -42,6 +42,10 @@ const STEERING_OPTIONS = new Set([
   'pollIntervalMs',
   'jobLimits',
   'repair',
+  'cancelOnAbort',
+  // What tokens cost and how much may be spent steer what is sent next, not what was planned.
+  'price',
+  'budget',
 ]);
 
 /**

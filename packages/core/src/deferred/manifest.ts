@@ -53,6 +53,11 @@ export interface ManifestRound {
   requestsFile: string;
   lines: number;
   parts: ManifestPart[];
+  /**
+   * Groups the run's `budget` did not cover, left out of the round (in `file`, as
+   * `{ id, seqs }` lines): their records settle with the `budget` error and `message`.
+   */
+  overBudget?: { file: string; records: number; message: string };
 }
 
 export interface Manifest {

@@ -12,6 +12,8 @@ import { buildBatchRequest } from '../predict/batch-request.js';
 import { inJobDir, writeFileAtomic, writeJsonLines } from './job-dir-files.js';
 import type { ManifestRound } from './manifest.js';
 import { splitParts } from './split-parts.js';
+import type { RunBudget } from '../cost/run-budget.js';
+import { spendEstimate } from '../cost/spend-estimate.js';
 
 /** One request line: its `custom_id` and the records (by seq) it carries, in prompt order. */
 export interface PlannedGroup {
@@ -30,6 +32,8 @@ export interface RoundPlanInput {
   limits: BatchLimits;
   /** The structured-output mode the endpoint is known to accept, for `structuredOutput: 'auto'`. */
   learned?: StructuredOutputMode;
+  /** The run's budget: the groups whose requests it does not cover (at the Batch API price) are left out of the round. */
+  budget?: RunBudget;
 }
 
 /**
@@ -40,25 +44,41 @@ export interface RoundPlanInput {
  * manifest.rounds.push(await planRound({ jobDir, runId, round: 0, groups, items, resolved, api, limits: api.limits }));
  */
 export async function planRound(input: RoundPlanInput): Promise<ManifestRound> {
-  const { jobDir, round, groups, items, resolved, api } = input;
-  const lines = groups.map((group) => {
-    const { request } = buildBatchRequest(
-      group.seqs.map((seq) => items[seq]!),
-      resolved.prompt,
-      resolved.parse,
-      input.learned,
-    );
-    return api.encode({ id: group.id, request });
-  });
+  const { jobDir, round, items, resolved, api } = input;
+  const requests = input.groups.map(
+    (group) =>
+      buildBatchRequest(
+        group.seqs.map((seq) => items[seq]!),
+        resolved.prompt,
+        resolved.parse,
+        input.learned,
+      ).request,
+  );
+  const fit = input.budget ? input.budget.plan(requests.map((request, i) => spendEstimate(request, input.groups[i]!.seqs.length)), { batch: true }) : requests.length;
+  const groups = input.groups.slice(0, fit);
+  const lines = groups.map((group, i) => api.encode({ id: group.id, request: requests[i]! }));
   const groupsFile = `round-${round}.groups.jsonl`;
   const requestsFile = `round-${round}.requests.jsonl`;
+  const overBudget = fit < input.groups.length ? await writeOverBudget(input, fit) : undefined;
   await writeJsonLines(inJobDir(jobDir, groupsFile), groups);
   await writeFileAtomic(inJobDir(jobDir, requestsFile), lines.map((line) => `${line}\n`).join(''));
   const parts = splitParts(
     lines.map((line) => Buffer.byteLength(line)),
     input.limits,
   ).map((slice, part) => ({ ...slice, tag: `${input.runId}:r${round}p${part}`, step: 'planned' as const }));
-  return { round, groupsFile, requestsFile, lines: lines.length, parts };
+  return { round, groupsFile, requestsFile, lines: lines.length, parts, ...(overBudget && { overBudget }) };
+}
+
+/** The groups past what the budget covers, kept in their own file; their records get the `budget` error. */
+async function writeOverBudget(input: RoundPlanInput, fit: number): Promise<NonNullable<ManifestRound['overBudget']>> {
+  const left = input.groups.slice(fit);
+  const file = `round-${input.round}.over-budget.jsonl`;
+  await writeJsonLines(inJobDir(input.jobDir, file), left);
+  const records = left.reduce((sum, group) => sum + group.seqs.length, 0);
+  const message =
+    `the run's budget (${input.budget!.limitsText()}) does not cover this record's request: ` +
+    `the first ${fit} of ${input.groups.length} requests of ${input.round === 0 ? 'the job' : `follow-up round ${input.round}`} are estimated to use it up at the Batch API price; nothing more was sent`;
+  return { file, records, message };
 }
 
 /**

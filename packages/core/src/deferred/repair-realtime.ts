@@ -11,17 +11,26 @@ import { Predictor } from '../predict/predictor.js';
 import type { WorkItem } from '../predict/work-item.js';
 import type { PredictResult } from '../results/result.js';
 import type { RepairGroup } from './settle-lines.js';
+import type { RunCost } from '../cost/run-cost.js';
 
 /**
  * @param deliver gets each record's result (with its seq, attempts and repairs over the whole run)
  * @example
  * await repairRealtime(model, resolved, repairs, items, (result) => (results[result.seq] = result));
  */
-export function repairRealtime<T>(model: Model, resolved: ResolvedOptions, groups: readonly RepairGroup[], items: readonly WorkItem<T, number>[], deliver: (result: PredictResult<T>) => void): Promise<void> {
+export function repairRealtime<T>(
+  model: Model,
+  resolved: ResolvedOptions,
+  groups: readonly RepairGroup[],
+  items: readonly WorkItem<T, number>[],
+  deliver: (result: PredictResult<T>) => void,
+  cost?: RunCost,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // Errors are the caller's to throw once every record has its result.
     const options: ResolvedOptions = { ...resolved, output: { ...resolved.output, onError: 'emit' } };
-    const predictor = new Predictor<T, unknown, number>(model, options, {}, {
+    // The run's budget, with what the jobs spent already counted, governs the repairs too.
+    const predictor = new Predictor<T, unknown, number>(model, options, cost ? { cost } : {}, {
       result: (result) => {
         const item = items[result.key]!;
         const meta = { ...result.meta, batchId: item.batchId, attempts: item.attempts + result.meta.attempts, repairs: item.repairs + result.meta.repairs };

@@ -29,6 +29,8 @@ export interface JobsContext {
   pollIntervalMs: number;
   calls: BatchCallSettings;
   onStatus?: (status: DeferredStatus) => void;
+  /** On abort, cancel the jobs still running (else they are left to run, for a later resume). @default true */
+  cancelOnAbort?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function runRoundJobs(round: ManifestRound, ctx: JobsContext): Prom
     }
     await pollUntilDownloaded(round, ctx);
   } catch (error) {
-    if (ctx.calls.signal.aborted) await cancelRunning(round, ctx);
+    if (ctx.calls.signal.aborted && ctx.cancelOnAbort !== false) await cancelRunning(round, ctx);
     throw error;
   }
 }

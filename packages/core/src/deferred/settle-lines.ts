@@ -11,6 +11,10 @@
 import type { BatchLineOutcome, TokenUsage } from '../model/model.js';
 import type { ParseSettings, RepairSettings } from '../config/run-settings.js';
 import type { RunStats } from '../metrics/run-stats.js';
+import type { RequestEvent } from '../results/events.js';
+import { addUsage, finiteUsage } from '../model/token-usage.js';
+import { costOf, type ModelPrice } from '../cost/price-table.js';
+import { recordShare } from '../predict/record-share.js';
 import { errorInfoOf } from '../results/error-code.js';
 import type { PredictErrorInfo } from '../results/result.js';
 import { readBatchAnswer } from '../predict/batch-request.js';
@@ -34,6 +38,10 @@ export interface SettleLinesContext {
   noOutcome(groupId: string): string;
   /** Each line counts as one request there. */
   stats?: RunStats;
+  /** Told of each line as one request, as `onRequest` is of a real-time one. */
+  onRequest?: (event: RequestEvent) => void;
+  /** The run's price: lines are priced at its Batch API discount. */
+  price?: ModelPrice;
 }
 
 export interface SettledRound {
@@ -54,7 +62,7 @@ export async function settleLines(groups: readonly PlannedGroup[], outcomes: Rea
     const outcome = outcomes.get(group.id);
     // A line the job never ran (expired, cancelled, or no outcome at all) was no request.
     if (outcome !== undefined && (outcome.ok || outcome.reason === 'error')) for (const item of members) item.attempts++;
-    recordRequest(ctx.stats, members, outcome);
+    reportRequest(ctx, members, outcome);
     if (outcome === undefined) askAgain(round, members, { code: 'http', message: ctx.noOutcome(group.id) });
     else if (!outcome.ok) settleFailedLine(round, members, outcome, ctx);
     else await settleAnswer(round, members, outcome.response, ctx);
@@ -74,17 +82,14 @@ function settleFailedLine(round: SettledRound, members: WorkItem[], outcome: Ext
 async function settleAnswer(round: SettledRound, members: WorkItem[], response: Extract<BatchLineOutcome, { ok: true }>['response'], ctx: SettleLinesContext): Promise<void> {
   const read = readBatchAnswer(response, members.length, ctx.parse);
   round.warnings.push(...read.warnings);
-  const { usage } = response;
-  if (usage) {
-    round.usage.promptTokens += usage.promptTokens;
-    round.usage.completionTokens += usage.completionTokens;
-  }
-  const share = usage && { promptTokens: usage.promptTokens / members.length, completionTokens: usage.completionTokens / members.length };
+  const usage = finiteUsage(response.usage);
+  if (usage) round.usage = addUsage(round.usage, usage);
+  const spent = usage && recordShare(usage, members.length, ctx.price, { batch: true });
   const via = viaOf(members);
   for (const [position, raw] of read.values) {
     const item = members[position]!;
     const checked = await checkValue(raw, ctx.parse.valueSchema);
-    ctx.settle(item, checked.ok ? { value: checked.value, raw, via, ...(share && { usage: share }) } : { error: { code: 'schema', message: checked.message }, via });
+    ctx.settle(item, checked.ok ? { value: checked.value, raw, via, ...spent } : { error: { code: 'schema', message: checked.message }, via });
   }
   if (read.missing.length === 0) return;
 
@@ -112,9 +117,16 @@ function askInHalves(round: SettledRound, members: WorkItem[], failure: Omit<Pre
   for (const half of [members.slice(0, middle), members.slice(middle)]) round.repairs.push({ seqs: half.map((item) => item.seq), failure });
 }
 
-function recordRequest(stats: RunStats | undefined, members: WorkItem[], outcome: BatchLineOutcome | undefined): void {
-  if (!stats) return;
+function reportRequest(ctx: SettleLinesContext, members: WorkItem[], outcome: BatchLineOutcome | undefined): void {
+  if (!ctx.stats && !ctx.onRequest) return;
   const base = { batchId: members[0]!.batchId, records: members.length, attempt: 1, latencyMs: 0 };
-  if (outcome?.ok) stats.record({ type: 'request', ...base, ok: true, ...(outcome.response.usage && { usage: outcome.response.usage }) });
-  else if (outcome && outcome.reason === 'error') stats.record({ type: 'request', ...base, ok: false, status: outcome.error.status, errorKind: outcome.error.kind });
+  let event: RequestEvent;
+  if (outcome?.ok) {
+    const usage = finiteUsage(outcome.response.usage);
+    const cost = usage && ctx.price ? { costUsd: costOf(usage, ctx.price, { batch: true }) } : {};
+    event = { ...base, ok: true, ...(usage && { usage }), ...cost };
+  } else if (outcome && outcome.reason === 'error') event = { ...base, ok: false, status: outcome.error.status, errorKind: outcome.error.kind };
+  else return;
+  ctx.stats?.record({ type: 'request', ...event });
+  ctx.onRequest?.(event);
 }

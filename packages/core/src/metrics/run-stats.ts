@@ -36,7 +36,15 @@ export interface StatsSnapshot {
   cacheHits: number;
   promptTokens: number;
   completionTokens: number;
-  /** From `prices`, when given. */
+  /** The part of `promptTokens` the provider served from its prompt cache (billed lower). */
+  cachedPromptTokens: number;
+  /**
+   * USD, as each request was priced by its run (the `price` option, else the
+   * price table's; `predictDeferred` lines at the Batch API's discount). Absent
+   * when a request answered with usage had no price: a partial sum is not shown.
+   */
+  costUsd?: number;
+  /** From `prices`, when given (prompt and completion tokens only; see `costUsd`). */
   estimatedCost?: number;
   /** Since the first event. */
   elapsedMs: number;
@@ -47,7 +55,8 @@ export class RunStats {
   readonly #events = new Subject<RunEvent>();
   readonly #prices?: PriceTable;
   #startedAt?: number;
-  #s: Omit<StatsSnapshot, 'estimatedCost' | 'elapsedMs' | 'recordsPerSecond'> = {
+  #cost = { usd: 0, unpriced: 0 };
+  #s: Omit<StatsSnapshot, 'costUsd' | 'estimatedCost' | 'elapsedMs' | 'recordsPerSecond'> = {
     records: 0,
     values: 0,
     errors: 0,
@@ -60,13 +69,14 @@ export class RunStats {
     cacheHits: 0,
     promptTokens: 0,
     completionTokens: 0,
+    cachedPromptTokens: 0,
   };
 
   /**
    * @example
-   * const stats = new RunStats({ prices: { promptPerMillion: 0.15, completionPerMillion: 0.6 } });
-   * await predictAll(model, records, { stats });
-   * console.log(stats.snapshot()); // { records: 1000, requests: 50, estimatedCost: 0.0123, … }
+   * const stats = new RunStats();
+   * await predictAll(openAIModel({ model: 'gpt-4o-mini' }), records, { stats });
+   * console.log(stats.snapshot()); // { records: 1000, requests: 50, promptTokens: 17800, cachedPromptTokens: 0, costUsd: 0.0079, … }
    */
   constructor(options: { prices?: PriceTable } = {}) {
     this.#prices = options.prices;
@@ -81,7 +91,8 @@ export class RunStats {
     const elapsedMs = this.#startedAt === undefined ? 0 : Date.now() - this.#startedAt;
     const s = { ...this.#s, errorsByCode: { ...this.#s.errorsByCode } };
     const cost = this.#prices && (s.promptTokens * this.#prices.promptPerMillion + s.completionTokens * this.#prices.completionPerMillion) / 1e6;
-    return { ...s, ...(cost !== undefined && { estimatedCost: cost }), elapsedMs, recordsPerSecond: elapsedMs > 0 ? (s.records * 1000) / elapsedMs : 0 };
+    const costUsd = this.#cost.unpriced === 0 ? { costUsd: this.#cost.usd } : {};
+    return { ...s, ...costUsd, ...(cost !== undefined && { estimatedCost: cost }), elapsedMs, recordsPerSecond: elapsedMs > 0 ? (s.records * 1000) / elapsedMs : 0 };
   }
 
   /** @internal called by the run */
@@ -94,6 +105,9 @@ export class RunStats {
         // Only counts count: a provider's "lots" or NaN would poison every total after it.
         s.promptTokens += tokenCount(event.usage?.promptTokens);
         s.completionTokens += tokenCount(event.usage?.completionTokens);
+        s.cachedPromptTokens += tokenCount(event.usage?.cachedPromptTokens);
+        if (event.costUsd !== undefined) this.#cost.usd += tokenCount(event.costUsd);
+        else if (event.ok && event.usage) this.#cost.unpriced++;
         if (event.errorKind === 'rate_limited') s.rateLimited++;
         break;
       case 'batch':

@@ -18,7 +18,9 @@ export type ModelErrorKind =
   /** The caller aborted (unsubscribe, the user's AbortSignal). */
   | 'aborted'
   /** Not sent: the model's connection circuit is open (the endpoint kept refusing connections). */
-  | 'circuit_open';
+  | 'circuit_open'
+  /** Not sent: the run's `budget` is spent. */
+  | 'budget';
 
 export interface ModelCallErrorInit {
   kind: ModelErrorKind;

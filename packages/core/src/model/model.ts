@@ -36,6 +36,12 @@ export interface CompletionRequest {
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /**
+   * The part of `promptTokens` the provider served from its prompt cache (OpenAI:
+   * `usage.prompt_tokens_details.cached_tokens`), billed at the cached-input price.
+   * Absent when the provider said nothing about it.
+   */
+  cachedPromptTokens?: number;
 }
 
 /** One chat answer. */

@@ -93,7 +93,8 @@ export function mlEmbed<T>(model: Model, options: EmbedOptions = {}): OperatorFu
   // A batch never outgrows the provider's input limit, so each batch is one request.
   const batchSize = Math.min(rest.batchSize, maxInputsPerRequest ?? Infinity);
   const resolved = resolveOptions({ ...rest, batchSize }, undefined, 'mlEmbed');
-  return predictOperator<T, number[]>(model, resolved, { resolver: (policy) => embeddingResolver(embedder, policy), checkText });
+  // No price: the model's name prices its chat model, not its embedding model, and a wrong cost is worse than none.
+  return predictOperator<T, number[]>(model, resolved, { resolver: (policy) => embeddingResolver(embedder, policy), checkText, cost: {} });
 }
 
 /** Providers refuse an empty input with a 400 that would fail the whole request. */

@@ -6,6 +6,7 @@ import type { BatchApi, Model } from '../model/model.js';
 import { PredictError, type PredictResult } from '../results/result.js';
 import { resolveDeferredOptions, type DeferredOptions } from '../deferred/deferred-options.js';
 import { runDeferred } from '../deferred/deferred-run.js';
+import { runCost } from '../cost/run-cost.js';
 
 export type { DeferredOptions, DeferredJobOptions } from '../deferred/deferred-options.js';
 export type { DeferredStatus } from '../deferred/deferred-status.js';
@@ -27,7 +28,8 @@ export { DeferredJobError } from '../deferred/deferred-error.js';
  * again with the same folder, records and options — after a crash, a kill, a
  * reboot — it resumes the same job and never submits twice; once done, it
  * returns the stored results. A folder made for other records or options is
- * refused. `signal` cancels the remote job and resolves with `aborted` errors
+ * refused. `signal` cancels the remote job (left running with `cancelOnAbort: false`,
+ * for a later call to pick up) and resolves with `aborted` errors
  * for records without an answer.
  *
  * A bad option throws a `TypeError` at the call. The promise rejects for a
@@ -49,7 +51,7 @@ export { DeferredJobError } from '../deferred/deferred-error.js';
  *
  * @param model a model with a Batch API (`model.batches`), e.g. from `openAIModel`
  * @param records the records, as for `predictAll`
- * @param options `mlPredict`'s options plus `jobDir` (required), `pollIntervalMs`, `completionWindow`, `onStatus`, `repair`, `jobLimits`
+ * @param options `mlPredict`'s options plus `jobDir` (required), `pollIntervalMs`, `completionWindow`, `onStatus`, `repair`, `jobLimits`, `cancelOnAbort`
  * @returns one result per record, in input order
  * @see predictAll for real-time calls
  */
@@ -61,7 +63,8 @@ export function predictDeferred<T, V>(model: Model, records: readonly T[], optio
   }
   if (!Array.isArray(records)) throw new TypeError('predictDeferred: records must be an array (the whole set goes into one job)');
   const { resolved, deferred, given } = resolveDeferredOptions(options, model);
-  return runDeferred({ model: model as Model & { batches: BatchApi }, records, resolved, deferred, given }).then((results) => {
+  const cost = runCost(model.name, resolved.cost, 'predictDeferred');
+  return runDeferred({ model: model as Model & { batches: BatchApi }, records, resolved, deferred, given, cost }).then((results) => {
     const failed = resolved.output.onError === 'throw' ? results.find((result) => !result.ok) : undefined;
     if (failed && !failed.ok) throw new PredictError(failed);
     return results as PredictResult<T, V>[];

@@ -7,7 +7,7 @@ import type { TokenUsage } from '../model/model.js';
 import type { ModelCallError } from '../model/errors.js';
 import type { ParseSettings } from '../config/run-settings.js';
 import type { PromptSettings } from '../prompt/prompt-settings.js';
-import { estimateTokens } from '../batching/estimate-tokens.js';
+import { spendEstimate } from '../cost/spend-estimate.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
 import { finiteUsage } from '../model/token-usage.js';
 import { buildBatchRequest, readBatchAnswer } from './batch-request.js';
@@ -45,8 +45,9 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
   const runtime = ctx.policy.runtime;
   const { request, mode } = buildBatchRequest(records, ctx.prompt, parse, runtime.structuredOutput);
   const shape = request.responseShape;
-  const tokens = request.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0) + (parse.maxTokens ?? 0);
-  const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, signal: ctx.signal });
+  const estimate = spendEstimate(request, records.length);
+  const tokens = estimate.promptTokens + (parse.maxTokens ?? 0);
+  const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, signal: ctx.signal, estimate });
   if (!outcome.ok) {
     // 'auto': an endpoint that refuses the shape is asked again with the next weaker one; the model's runtime remembers.
     if (parse.structuredOutput === 'auto' && shape && refusesShape(outcome.error)) {

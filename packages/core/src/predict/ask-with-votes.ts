@@ -5,6 +5,8 @@
  * the batch by ⌊r·n / votes⌋, so (when n ≥ votes) each record sits at a different
  * position in every round: a bias tied to one position hits a record at most once.
  */
+import type { TokenUsage } from '../model/model.js';
+import { addUsage } from '../model/token-usage.js';
 import { askOnce, type AskContext, type AskOutcome } from './ask-once.js';
 
 /**
@@ -15,8 +17,7 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
   const tallies = records.map(() => new Map<string, { value: unknown; count: number }>());
   const warnings: string[] = [];
   let attempts = 0;
-  let promptTokens = 0;
-  let completionTokens = 0;
+  let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
   let failure: Extract<AskOutcome, { ok: false }> | undefined;
   let answered = false;
 
@@ -31,8 +32,7 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
       continue;
     }
     answered = true;
-    promptTokens += outcome.usage?.promptTokens ?? 0;
-    completionTokens += outcome.usage?.completionTokens ?? 0;
+    if (outcome.usage) usage = addUsage(usage, outcome.usage);
     warnings.push(...outcome.warnings);
     for (const [position, value] of outcome.values) {
       const tally = tallies[order[position]!]!;
@@ -60,7 +60,7 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
     missing,
     unreadable: values.size === 0,
     truncated: false,
-    usage: { promptTokens, completionTokens },
+    usage,
     warnings,
   };
 }

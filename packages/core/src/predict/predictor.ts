@@ -25,6 +25,7 @@ import { OrderedResults, UnorderedResults, type ResultQueue } from './result-que
 import { SharedAnswers } from './shared-answers.js';
 import { runCacheKey } from './run-cache-key.js';
 import { checkValue } from './check-value.js';
+import { runCost, type RunCost } from '../cost/run-cost.js';
 
 /** Where a push-mode predictor sends what happens. */
 export interface PredictorHandlers<T, V, K> {
@@ -42,6 +43,8 @@ export interface PredictorParts {
   resolver?: (policy: CallPolicy) => BatchResolver;
   /** Throws, with a message for `bad_input`, for a text this kind of run can't send. */
   checkText?: (text: string) => void;
+  /** The price and budget to count with, when the run shares them with more work (a deferred run's repairs). */
+  cost?: RunCost;
 }
 
 /**
@@ -115,6 +118,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
       hooks: options.output,
       stats: options.output.stats,
       adaptiveConcurrency: options.flow.adaptiveConcurrency ? options.flow.concurrency : undefined,
+      ...(parts.cost ?? runCost(model.name, options.cost)),
     });
     this.#resolve = parts.resolver?.(policy) ?? chatResolver({ prompt: options.prompt, parse: options.parse, repair: options.repair, policy });
     this.#checkText = parts.checkText;

@@ -17,6 +17,7 @@ import { askWithVotes } from './ask-with-votes.js';
 import { checkValue } from './check-value.js';
 import type { PredictErrorCode } from '../results/result.js';
 import type { WorkItem } from './work-item.js';
+import { recordShare } from './record-share.js';
 
 /**
  * A lone record whose answer was unreadable or left out is asked this many more
@@ -85,6 +86,8 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   if (items.length === 0) return;
   const via = viaOf(items);
   if (ctx.signal.aborted) return settleAborted(items, ctx.signal, ctx.settle);
+  // A spent budget sends nothing more: repairs included, before any breaker is asked.
+  if (ctx.policy.budget?.exhausted) return settleAll(items, 'budget', ctx.policy.budget.refusal(), ctx.settle);
   if (!first && ctx.fallback && !ctx.fallback.breaker.allow()) {
     return settleAll(items, 'circuit_open', `fallback refused: batch answers kept failing, so the circuit breaker is open (last failure: ${ctx.fallback.lastFailure})`, ctx.settle);
   }
@@ -94,7 +97,8 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   for (const item of items) item.attempts += outcome.attempts;
   if (!outcome.ok) {
     // A fallback call that failed outright still ends its breaker trial, or fallbacks stay refused for good.
-    if (!first) recordFallbackFailure(ctx, outcome.error.message);
+    // One the budget kept back says nothing about the model's answers.
+    if (!first && outcome.error.kind !== 'budget') recordFallbackFailure(ctx, outcome.error.message);
     return onCallFailed(items, outcome.error, ctx);
   }
 
@@ -105,12 +109,11 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
   }
   ctx.report.warnings.push(...outcome.warnings);
 
-  const share = usage && { promptTokens: usage.promptTokens / items.length, completionTokens: usage.completionTokens / items.length };
+  const spent = usage && recordShare(usage, items.length, ctx.policy.price);
   for (const [position, raw] of outcome.values) {
     const item = items[position]!;
     const checked = checkValue(raw, ctx.parse.valueSchema);
-    const settleChecked = (c: Awaited<typeof checked>) =>
-      ctx.settle(item, c.ok ? { value: c.value, raw, via, ...(share && { usage: share }) } : { error: { code: 'schema', message: c.message }, via });
+    const settleChecked = (c: Awaited<typeof checked>) => ctx.settle(item, c.ok ? { value: c.value, raw, via, ...spent } : { error: { code: 'schema', message: c.message }, via });
     if (checked instanceof Promise) settleChecked(await checked);
     else settleChecked(checked);
   }

@@ -37,11 +37,14 @@ async function send(items: WorkItem[], ctx: SendContext): Promise<void> {
   if (items.length === 0) return;
   if (ctx.signal.aborted) return settleAborted(items, ctx.signal, ctx.settle);
   const inputs = items.map((i) => i.text);
+  const tokens = items.reduce((sum, i) => sum + i.tokens, 0);
   const outcome = await callWithPolicy((attemptSignal) => ctx.model.embed({ inputs, signal: attemptSignal }), ctx.policy, {
     batchId: ctx.batchId,
     records: items.length,
-    tokens: items.reduce((sum, i) => sum + i.tokens, 0),
+    tokens,
     signal: ctx.signal,
+    // Embeddings have no completion to pay for.
+    estimate: { promptTokens: tokens, maxCompletionTokens: 0, records: items.length },
   });
   ctx.report.requests += outcome.attempts;
   for (const item of items) item.attempts += outcome.attempts;

@@ -34,6 +34,8 @@ export type Settlement =
       value: unknown;
       via: PredictVia;
       usage?: TokenUsage;
+      /** USD for `usage`, at the run's price. */
+      costUsd?: number;
       /** The answer as the model gave it, before `valueSchema` (what the cache keeps). */
       raw?: unknown;
     }
@@ -55,5 +57,6 @@ export function toResult<T, K>(item: WorkItem<T, K>, settlement: Settlement, now
     return { ok: false, input: item.input, seq: item.seq, key: item.key, error, meta };
   }
   if (settlement.usage) meta.usage = settlement.usage;
+  if (settlement.costUsd !== undefined) meta.costUsd = settlement.costUsd;
   return { ok: true, input: item.input, seq: item.seq, key: item.key, value: settlement.value, meta };
 }

@@ -10,6 +10,7 @@ import { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { BatchApi, BatchJobInfo, BatchJobStatus, BatchLimits, BatchLineOutcome, BatchRequest, CompletionResponse } from '../model/model.js';
 import { ModelCallError } from '../model/errors.js';
+import { openAIUsage } from '../model/token-usage.js';
 import { chatBody } from './openai-chat-body.js';
 import { fromOpenAIError } from './openai-errors.js';
 
@@ -134,7 +135,8 @@ export function readOutputLine(line: string): BatchLineOutcome | undefined {
   const choice = completion?.choices?.[0];
   const result: CompletionResponse = { text: choice?.message?.content ?? '' };
   if (choice?.finish_reason) result.finishReason = choice.finish_reason;
-  if (completion?.usage) result.usage = { promptTokens: completion.usage.prompt_tokens ?? 0, completionTokens: completion.usage.completion_tokens ?? 0 };
+  const usage = openAIUsage(completion?.usage);
+  if (usage) result.usage = usage;
   return { id, ok: true, response: result };
 }
 
@@ -158,5 +160,5 @@ interface OutputLine {
 
 interface ChatCompletionBody {
   choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  usage?: unknown;
 }

@@ -9,7 +9,7 @@
  */
 import type { CompletionResponse } from '../model/model.js';
 import { ModelCallError } from '../model/errors.js';
-import { finiteUsage } from '../model/token-usage.js';
+import { openAIUsage } from '../model/token-usage.js';
 
 /**
  * @example
@@ -56,7 +56,7 @@ export function completionOf(raw: string, response: Pick<Response, 'status' | 'h
   const message = isObject(choice.message) ? choice.message : {};
   const text = contentText(message.content);
   if (text === undefined) throw fail(`the server's answer has no readable text: message.content is ${describeContent(message.content)}`);
-  const usage = isObject(completion.usage) ? finiteUsage({ promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }) : undefined;
+  const usage = openAIUsage(completion.usage);
   return {
     text,
     ...(typeof choice.finish_reason === 'string' && { finishReason: choice.finish_reason }),

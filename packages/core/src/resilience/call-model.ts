@@ -8,6 +8,10 @@ import type { CompletionRequest, CompletionResponse, Model } from '../model/mode
 import { ModelCallError, isAbortError, isRetryable } from '../model/errors.js';
 import type { ModelRuntime } from '../model/runtime.js';
 import type { QuotaLease } from '../model/quota.js';
+import { finiteUsage } from '../model/token-usage.js';
+import { costOf, type ModelPrice } from '../cost/price-table.js';
+import type { RunBudget, SpendEstimate } from '../cost/run-budget.js';
+import { endLease, reserveBudget } from '../cost/budget-lease.js';
 import { abortableSleep, abortReason } from './abortable-sleep.js';
 import type { CallHooks } from './call-settings.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
@@ -25,6 +29,10 @@ export interface CallPolicy extends CallHooks {
   tokensBucket?: TokenBucket;
   /** Per-run AIMD limiter (adaptive concurrency), if on. */
   adaptive?: ConcurrencyLimiter;
+  /** The run's price, for each request's `costUsd`. */
+  price?: ModelPrice;
+  /** The run's `budget`: every attempt reserves its estimated spend first, or is not sent. */
+  budget?: RunBudget;
   random?: () => number;
 }
 
@@ -34,6 +42,8 @@ export interface CallInfo {
   /** Estimated tokens, charged to the token budgets. */
   tokens: number;
   signal: AbortSignal;
+  /** For the run's `budget`: the prompt estimate and `max_tokens` apart (else `tokens` counts as prompt). */
+  estimate?: SpendEstimate;
 }
 
 export type CallOutcome<R = CompletionResponse> =
@@ -66,17 +76,22 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
   let previousDelay = policy.retry.baseDelayMs;
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
-    const settled = await attemptOnce(send, policy, info).then(
+    const settled = await attemptWithinBudget(send, policy, info).then(
       (response) => ({ response }),
       (thrown: unknown) => ({ error: toModelCallError(thrown, info.signal) }),
     );
     if ('response' in settled) {
       // Hooks run only after the attempt settled: a throwing hook must never pass for the model's error (and be retried).
       policy.adaptive?.onSuccess();
-      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage: settled.response.usage, latencyMs: Date.now() - started });
+      const { usage } = settled.response;
+      const priced = policy.price && finiteUsage(usage);
+      const cost = priced ? { costUsd: costOf(priced, policy.price!) } : {};
+      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage, ...cost, latencyMs: Date.now() - started });
       return { ok: true, response: settled.response, attempts: attempt };
     }
     const { error } = settled;
+    // A request the budget kept back was never sent: the attempts are those before it.
+    if (error.kind === 'budget') return { ok: false, error, attempts: attempt - 1 };
     // Aborted and circuit-refused calls were never answered (or never sent): not requests.
     if (error.kind !== 'aborted' && error.kind !== 'circuit_open') {
       policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: false, status: error.status, errorKind: error.kind, latencyMs: Date.now() - started });
@@ -101,6 +116,18 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
     } catch (abort) {
       return { ok: false, error: toModelCallError(abort, info.signal), attempts: attempt };
     }
+  }
+}
+
+/** One attempt, sent only once the run's budget (if any) holds its estimated spend; the answer's usage is then what it spent. */
+async function attemptWithinBudget<R extends { usage?: CompletionResponse['usage'] }>(send: (signal: AbortSignal) => Promise<R>, policy: CallPolicy, info: CallInfo): Promise<R> {
+  const spend = await reserveBudget(policy.budget, info.estimate ?? { promptTokens: info.tokens, records: info.records }, info.signal);
+  let answer: R | undefined;
+  try {
+    answer = await attemptOnce(send, policy, info);
+    return answer;
+  } finally {
+    endLease(spend, answer?.usage, answer !== undefined);
   }
 }
 

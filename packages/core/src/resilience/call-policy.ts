@@ -7,6 +7,8 @@
 import type { Model } from '../model/model.js';
 import type { ModelRuntime } from '../model/runtime.js';
 import type { RunStats } from '../metrics/run-stats.js';
+import type { ModelPrice } from '../cost/price-table.js';
+import type { RunBudget } from '../cost/run-budget.js';
 import type { CallPolicy } from './call-model.js';
 import type { CallHooks, CallSettings } from './call-settings.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
@@ -18,6 +20,9 @@ export interface CallPolicyParts {
   stats?: RunStats;
   /** With adaptive concurrency: the run's AIMD limit starts here. */
   adaptiveConcurrency?: number;
+  /** The run's price (for each request's cost) and budget (shared by all its requests). */
+  price?: ModelPrice;
+  budget?: RunBudget;
 }
 
 /**
@@ -36,6 +41,8 @@ export function callPolicyFor(model: Model, runtime: ModelRuntime, parts: CallPo
     requestsBucket: call.requestsPerMinute ? TokenBucket.perMinute(call.requestsPerMinute) : undefined,
     tokensBucket: call.tokensPerMinute ? TokenBucket.perMinute(call.tokensPerMinute) : undefined,
     adaptive: parts.adaptiveConcurrency ? new ConcurrencyLimiter(parts.adaptiveConcurrency) : undefined,
+    price: parts.price,
+    budget: parts.budget,
     onRequest: stats ? (e) => (stats.record({ type: 'request', ...e }), hooks.onRequest?.(e)) : hooks.onRequest,
     onRetry: stats ? (e) => (stats.record({ type: 'retry', ...e }), hooks.onRetry?.(e)) : hooks.onRetry,
     onRateLimit: stats ? (e) => (stats.record({ type: 'rate_limit', ...e }), hooks.onRateLimit?.(e)) : hooks.onRateLimit,

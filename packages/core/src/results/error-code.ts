@@ -14,6 +14,7 @@ const CODE_OF_KIND: Record<ModelCallError['kind'], PredictErrorCode> = {
   aborted: 'aborted',
   context_length: 'too_large',
   circuit_open: 'circuit_open',
+  budget: 'budget',
 };
 
 /**

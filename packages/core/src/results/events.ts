@@ -17,6 +17,8 @@ export interface RequestEvent {
   /** Error kind for failed requests ('rate_limited', 'timeout', 'http', 'network', …). */
   errorKind?: string;
   usage?: TokenUsage;
+  /** USD for `usage` at the run's price (see `PredictMeta.costUsd`); absent when the price is unknown. */
+  costUsd?: number;
   latencyMs: number;
 }
 

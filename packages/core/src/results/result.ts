@@ -17,6 +17,7 @@ import type { TokenUsage } from '../model/model.js';
  * - `circuit_open`: fallback calls were refused because batches kept failing.
  * - `too_large`: the record alone does not fit the context window.
  * - `bad_input`: the record could not be read or rendered (e.g. a malformed CSV/JSONL line).
+ * - `budget`: the run's `budget` was spent before this record was answered; nothing more was sent.
  */
 export type PredictErrorCode =
   | 'parse'
@@ -28,7 +29,8 @@ export type PredictErrorCode =
   | 'aborted'
   | 'circuit_open'
   | 'too_large'
-  | 'bad_input';
+  | 'bad_input'
+  | 'budget';
 
 /** All error codes, for validation and docs. */
 export const PREDICT_ERROR_CODES: readonly PredictErrorCode[] = [
@@ -42,6 +44,7 @@ export const PREDICT_ERROR_CODES: readonly PredictErrorCode[] = [
   'circuit_open',
   'too_large',
   'bad_input',
+  'budget',
 ];
 
 /** A record's error, as data. */
@@ -82,6 +85,11 @@ export interface PredictMeta {
   latencyMs: number;
   /** Tokens of the answering request, apportioned evenly over its records. */
   usage?: TokenUsage;
+  /**
+   * USD for `usage` at the run's price (the `price` option, else the price table's;
+   * a `predictDeferred` line at the Batch API's discount). Absent when the price is unknown.
+   */
+  costUsd?: number;
 }
 
 interface PredictResultBase<TIn, TKey> {

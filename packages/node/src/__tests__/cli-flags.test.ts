@@ -10,6 +10,8 @@ import { UsageError } from '../cli/usage-error';
 
 /** Options only code can give: functions, objects with methods, schedulers, signals, zod schemas. */
 const CODE_ONLY = ['toText', 'valueSchema', 'onRequest', 'onBatch', 'onRetry', 'onRateLimit', 'stats', 'scheduler', 'signal'];
+/** Options the CLI sets with flags of its own: `price` (--price-input, --price-cached-input, --price-output), `budget` (--max-cost, --max-tokens-total). */
+const OWN_FLAGS: Record<string, string[]> = { price: ['price-input', 'price-cached-input', 'price-output'], budget: ['max-cost', 'max-tokens-total'] };
 
 describe('the CLI flag table', () => {
   const flags = allFlags();
@@ -18,6 +20,7 @@ describe('the CLI flag table', () => {
     const flagOptions = new Set(optionFlags().map((f) => f.option));
     for (const option of Object.keys(optionsSchema.shape)) {
       if (CODE_ONLY.includes(option)) expect(flagOptions.has(option)).toBe(false);
+      else if (OWN_FLAGS[option]) expect(flags.map((f) => f.name)).toEqual(expect.arrayContaining(OWN_FLAGS[option]!));
       else expect({ option, hasFlag: flagOptions.has(option) }).toEqual({ option, hasFlag: true });
     }
     expect(flags.map((f) => f.name)).toEqual(expect.arrayContaining(['batch-size', 'batch-timeout-ms', 'concurrency', 'prompt-template', 'system-prompt', 'instruction', 'value-field', 'index-field', 'response-path', 'max-retries', 'request-timeout-ms', 'requests-per-minute', 'tokens-per-minute']));

@@ -96,10 +96,21 @@ describe('mlpredict input', () => {
     const before = sim.stats.chatRequests;
     const listed = await runInProcess([file, '-f', 'text', '-l', 'positive,negative', '-b', '20', '-n'], { env });
     expect(listed.stdout).toMatch(/≈ 5 requests, ≈ \d+ prompt tokens and ≈ \d+ completion tokens for all 100 records, before retries\./);
-    expect(listed.stdout).toMatch(/≈ \$[\d.]+ for all 100 records at \$0\.15 input \/ \$0\.6 output per million tokens \(gpt-4o-mini list price\), answers guessed at \d+ tokens a record; \$[\d.]+ through the provider's Batch API\./);
+    // Real time and deferred side by side, from the same batching: the same requests and tokens, the Batch API at half the cost.
+    const row = (how: string) => new RegExp(`^  ${how} +(\\d+) +(\\d+) +(\\d+) +≈ \\$([\\d.]+)`, 'm').exec(listed.stdout)!.slice(1).map(Number);
+    const [requests, prompt, completion, realTime] = row('real time');
+    const deferred = row('deferred');
+    expect([requests, prompt, completion]).toEqual([5, Number(/≈ (\d+) prompt tokens and/.exec(listed.stdout)![1]), Number(/≈ (\d+) completion tokens/.exec(listed.stdout)![1])]);
+    expect(deferred.slice(0, 3)).toEqual([requests, prompt, completion]);
+    expect(realTime).toBeCloseTo(Number(((prompt! * 0.15 + completion! * 0.6) / 1e6).toPrecision(2)), 10);
+    expect(deferred[3]).toBeCloseTo(Number(((prompt! * 0.15 + completion! * 0.6) / 2e6).toPrecision(2)), 10);
+    expect(listed.stdout).toMatch(/deferred .*--deferred: the provider's Batch API, 50% off; 1 job, answers within 24 h/);
+    expect(listed.stdout).toMatch(/At \$0\.15 input \/ \$0\.075 cached input \/ \$0\.6 output per million tokens \(gpt-4o-mini list price\); answers guessed at \d+ tokens a record; prompt caching/);
     const own = await runInProcess([file, '-f', 'text', '-m', 'my-model', '--price-input', '1000000', '--price-output', '0', '-n'], { env });
-    const prompt = Number(/≈ (\d+) prompt tokens and/.exec(own.stdout)?.[1]);
-    expect(own.stdout).toContain(`≈ $${prompt}.00 for all 100 records at $1000000 input / $0 output per million tokens (--price-input/--price-output)`);
+    const ownPrompt = Number(/≈ (\d+) prompt tokens and/.exec(own.stdout)?.[1]);
+    expect(own.stdout).toMatch(new RegExp(`^  real time +5 +${ownPrompt} +\\d+ +≈ \\$${ownPrompt}\\.00$`, 'm'));
+    expect(own.stdout).toMatch(new RegExp(`^  deferred +5 +${ownPrompt} +\\d+ +≈ \\$${ownPrompt}\\.00 +--deferred: the provider's Batch API, no discount known`, 'm'));
+    expect(own.stdout).toContain('At $1000000 input / $0 output per million tokens (--price-input/--price-output)');
     const unknown = await runInProcess([file, '-f', 'text', '-m', 'my-model', '-n'], { env });
     expect(unknown.stdout).toContain('Cost: unknown; the price table does not know the model "my-model"');
     expect(sim.stats.chatRequests).toBe(before);

@@ -306,11 +306,21 @@ describe('labelOptions', () => {
 
 describe('prices', () => {
   it('takes the list price, an override of one side over it, or both for an unknown model; refuses a bad number', () => {
-    expect(runPrice('gpt-4o-mini', undefined, undefined)).toEqual({ price: expect.objectContaining({ inputPerMillion: 0.15, outputPerMillion: 0.6 }), source: 'gpt-4o-mini list price' });
-    expect(runPrice('gpt-4o-mini', undefined, '1')).toEqual({ price: expect.objectContaining({ inputPerMillion: 0.15, outputPerMillion: 1 }), source: '--price-input/--price-output over the gpt-4o-mini list price' });
-    expect(runPrice('custom', '1', '2')?.price).toEqual({ inputPerMillion: 1, outputPerMillion: 2, batchDiscount: 0 });
-    expect(runPrice('custom', undefined, undefined)).toBeUndefined();
-    expect(() => runPrice('custom', 'cheap', '1')).toThrow('--price-input: expected USD per million tokens (a number ≥ 0), got "cheap"');
+    expect(runPrice('gpt-4o-mini', {})).toEqual({ price: expect.objectContaining({ inputPerMillion: 0.15, outputPerMillion: 0.6 }), source: 'gpt-4o-mini list price' });
+    expect(runPrice('gpt-4o-mini', { output: '1' })).toEqual({ price: expect.objectContaining({ inputPerMillion: 0.15, outputPerMillion: 1 }), source: '--price-input/--price-output over the gpt-4o-mini list price' });
+    expect(runPrice('custom', { input: '1', output: '2' })?.price).toEqual({ inputPerMillion: 1, outputPerMillion: 2, batchDiscount: 0 });
+    expect(runPrice('custom', {})).toBeUndefined();
+    expect(() => runPrice('custom', { input: 'cheap', output: '1' })).toThrow('--price-input: expected USD per million tokens (a number ≥ 0), got "cheap"');
+    expect(() => runPrice('custom', { input: '1' })).toThrow('--price-output is needed too: the price table does not know the model "custom"');
+  });
+
+  it('a cached-input price, never above the input price; a --config "price" under the flags', () => {
+    expect(runPrice('gpt-4o-mini', { input: '0.05' })?.price).toEqual({ inputPerMillion: 0.05, cachedInputPerMillion: 0.05, outputPerMillion: 0.6, batchDiscount: 0.5 });
+    expect(runPrice('custom', { input: '1', cachedInput: '0.25', output: '2' })?.price).toEqual({ inputPerMillion: 1, cachedInputPerMillion: 0.25, outputPerMillion: 2, batchDiscount: 0 });
+    const config = { inputPerMillion: 3, outputPerMillion: 9, batchDiscount: 0.5 };
+    expect(runPrice('custom', {}, config)).toEqual({ price: { inputPerMillion: 3, outputPerMillion: 9, batchDiscount: 0.5 }, source: '"price" of --config' });
+    expect(runPrice('custom', { output: '1' }, config)?.price).toEqual({ inputPerMillion: 3, outputPerMillion: 1, batchDiscount: 0.5 });
+    expect(() => runPrice('custom', {}, { inputPerMillion: 3 })).toThrow(/^--config: option "price" needs outputPerMillion/);
   });
 
   it('shows dollars at a readable precision', () => {

@@ -25,7 +25,7 @@ export interface FlagSpec {
   description: string;
   short?: string;
   /** Listed under this heading in --help. */
-  group: 'input and output' | 'model' | 'options' | 'run';
+  group: 'input and output' | 'model' | 'cost' | 'options' | 'run';
 }
 
 /** `batchTimeoutMs` → `batch-timeout-ms`. */
@@ -90,11 +90,15 @@ function optionFlag(option: string, shape: OptionShape): FlagSpec | undefined {
   }
 }
 
+/** Options with flags of their own (`--price-input`, `--max-cost`, …); a `--config` file may still hold them. */
+const OWN_FLAG_OPTIONS = new Set(['price', 'budget']);
+
 /** The flags derived from the core's option schema, in its order. */
 export function optionFlags(): FlagSpec[] {
   const shapeOf = optionsSchema.shape as unknown as Record<string, ZodLike>;
   const flags: FlagSpec[] = [];
   for (const [option, schema] of Object.entries(shapeOf)) {
+    if (OWN_FLAG_OPTIONS.has(option)) continue;
     const shape = describeSchema(schema);
     const flag = optionFlag(option, shape);
     if (flag) flags.push(flag);
@@ -116,11 +120,17 @@ const CLI_FLAGS: FlagSpec[] = [
   { name: 'model', short: 'm', kind: 'text', placeholder: 'ID', default: 'gpt-4o-mini', description: 'the model id or deployment name', group: 'model' },
   { name: 'base-url', kind: 'text', placeholder: 'URL', description: 'an OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, then OpenAI)', group: 'model' },
   { name: 'api-key', kind: 'text', placeholder: 'KEY', description: 'the API key (prefer $OPENAI_API_KEY: flags show up in ps and shell history)', group: 'model' },
-  { name: 'price-input', kind: 'text', placeholder: 'USD', description: 'price of a million prompt tokens, for the cost shown (default: the price table\'s, for known models)', group: 'model' },
-  { name: 'price-output', kind: 'text', placeholder: 'USD', description: 'price of a million completion tokens, for the cost shown', group: 'model' },
+  { name: 'price-input', kind: 'text', placeholder: 'USD', description: 'price of a million prompt tokens, for the cost shown and --max-cost (default: the price table\'s, for known models)', group: 'cost' },
+  { name: 'price-cached-input', kind: 'text', placeholder: 'USD', description: 'price of a million prompt tokens served from the provider\'s prompt cache (default: the table\'s, at most --price-input)', group: 'cost' },
+  { name: 'price-output', kind: 'text', placeholder: 'USD', description: 'price of a million completion tokens', group: 'cost' },
+  { name: 'max-cost', kind: 'text', placeholder: 'USD', description: 'spend at most this much: a request goes out only if its estimated cost fits what is left; the rows left get the "budget" error', group: 'cost' },
+  { name: 'max-tokens-total', kind: 'text', placeholder: 'N', description: 'spend at most this many tokens (prompt + completion, as the server counts them), likewise', group: 'cost' },
+  { name: 'deferred', kind: 'switch', default: false, description: 'send the whole input as batch jobs through the provider\'s Batch API (half price, answers within 24 h); needs --job-dir', group: 'run' },
+  { name: 'job-dir', kind: 'text', placeholder: 'DIR', description: 'with --deferred: the folder that keeps the job (manifest, requests, answers); rerun with --resume to continue it, never submitting twice', group: 'run' },
+  { name: 'poll-interval-ms', kind: 'text', placeholder: 'N', default: 15000, description: 'with --deferred: the first wait between checks on the job (it grows while nothing moves)', group: 'run' },
   { name: 'config', kind: 'text', placeholder: 'FILE', description: 'a JSON file of options (camelCase or dotted keys, plus "model", "baseURL"); flags override it', group: 'run' },
   { name: 'template-file', kind: 'text', placeholder: 'FILE', description: 'read --prompt-template from FILE', group: 'run' },
-  { name: 'dry-run', short: 'n', kind: 'switch', default: false, description: 'print the first batch\'s prompt and an estimate of requests, tokens and cost; send nothing', group: 'run' },
+  { name: 'dry-run', short: 'n', kind: 'switch', default: false, description: 'print the first batch\'s prompt and an estimate of requests, tokens and cost, in real time and --deferred; send nothing', group: 'run' },
   { name: 'fail-on-error', kind: 'switch', default: false, description: 'exit 1 if any row has an error', group: 'run' },
   { name: 'grace-ms', kind: 'text', placeholder: 'N', default: 30000, description: 'after Ctrl-C or SIGTERM, how long the records in flight may take to finish (a second signal aborts them)', group: 'run' },
   { name: 'progress', kind: 'switch', default: true, description: 'progress on stderr: a bar on a terminal, else a line every few seconds (--no-progress: none)', group: 'run' },

@@ -4,7 +4,7 @@
  * words, with the option's flag named.
  */
 import { readFile } from 'node:fs/promises';
-import type { PredictOptions } from '@mlpredict/core';
+import type { BudgetLimits, PredictOptions } from '@mlpredict/core';
 import { DOTTED_KEYS, normalizeKeys, parseOptions, resolveOptions, type ParsedOptions, type ResolvedOptions } from '@mlpredict/core/internals';
 import { kebabCase, type FlagSpec } from './cli-flags.js';
 import { fieldText } from './field-path.js';
@@ -39,6 +39,10 @@ export interface CliSettings {
   baseURL?: string;
   apiKey?: string;
   price?: RunPrice;
+  /** `--max-cost` / `--max-tokens-total` (over a `--config` file's `budget`). */
+  budget?: BudgetLimits;
+  /** `--deferred`: the provider's Batch API, the job kept in `jobDir`. */
+  deferred?: { jobDir: string; pollIntervalMs: number };
   dryRun: boolean;
   failOnError: boolean;
   progress: boolean;
@@ -89,6 +93,12 @@ export async function cliSettings(values: FlagValues, flags: readonly FlagSpec[]
   const input = text('input');
   const output = text('output');
   const model = text('model') ?? config.model ?? env.OPENAI_MODEL ?? 'gpt-4o-mini';
+  // The library counts cost and budget at the price the CLI shows: the flags' over the config's over the table's.
+  const price = runPrice(model, { input: text('price-input'), cachedInput: text('price-cached-input'), output: text('price-output') }, userResolved.price);
+  const budget = budgetOf(userResolved.budget, text('max-cost'), text('max-tokens-total'));
+  if (budget?.maxCostUsd !== undefined && !price) throw new UsageError(`--max-cost needs a price: the price table does not know the model "${model}"; give --price-input and --price-output (USD per million tokens), or use --max-tokens-total`);
+  if (price) options.price = price.price;
+  if (budget) options.budget = budget;
   const outputFormat = chosenOutputFormat(text('output-format'), output);
   const merge = values.get('merge') === true;
   if (merge && outputFormat === 'csv') throw new UsageError('--merge is for jsonl and json output; CSV output always keeps the input\'s columns');
@@ -107,7 +117,9 @@ export async function cliSettings(values: FlagValues, flags: readonly FlagSpec[]
     model,
     baseURL: text('base-url') ?? config.baseURL ?? nonEmpty(env.OPENAI_BASE_URL),
     apiKey: text('api-key') ?? nonEmpty(env.OPENAI_API_KEY),
-    price: runPrice(model, text('price-input'), text('price-output')),
+    price,
+    budget,
+    deferred: deferredOf(values.get('deferred') === true, text('job-dir'), text('poll-interval-ms')),
     dryRun: values.get('dry-run') === true,
     failOnError: values.get('fail-on-error') === true,
     progress: values.get('progress') !== false,
@@ -146,6 +158,33 @@ function chosenFormat(flag: string | undefined, input: string | undefined): Inpu
   if (flag === undefined) return formatOfName(input);
   if ((INPUT_FORMATS as readonly string[]).includes(flag)) return flag as InputFormat;
   throw new UsageError(`--format: expected ${INPUT_FORMATS.join(', ')}, got "${flag}"`);
+}
+
+function budgetOf(fromConfig: BudgetLimits | undefined, maxCost: string | undefined, maxTokens: string | undefined): BudgetLimits | undefined {
+  const budget: BudgetLimits = { ...fromConfig };
+  if (maxCost !== undefined) {
+    const usd = Number(maxCost);
+    if (maxCost.trim() === '' || !Number.isFinite(usd) || usd <= 0) throw new UsageError(`--max-cost: expected USD (a number > 0), got "${maxCost}"`);
+    budget.maxCostUsd = usd;
+  }
+  if (maxTokens !== undefined) {
+    const tokens = Number(maxTokens);
+    if (maxTokens.trim() === '' || !Number.isInteger(tokens) || tokens < 1) throw new UsageError(`--max-tokens-total: expected a whole number of tokens ≥ 1, got "${maxTokens}"`);
+    budget.maxTokens = tokens;
+  }
+  return budget.maxCostUsd === undefined && budget.maxTokens === undefined ? undefined : budget;
+}
+
+function deferredOf(on: boolean, jobDir: string | undefined, poll: string | undefined): CliSettings['deferred'] {
+  if (!on) {
+    const stray = jobDir !== undefined ? '--job-dir' : poll !== undefined ? '--poll-interval-ms' : undefined;
+    if (stray) throw new UsageError(`${stray} is for --deferred runs; add --deferred (the provider's Batch API) or leave ${stray} out`);
+    return undefined;
+  }
+  if (jobDir === undefined || jobDir === '') throw new UsageError('--deferred needs --job-dir DIR: a folder that keeps the job, so that a rerun with --resume continues it instead of paying twice');
+  const pollIntervalMs = poll === undefined ? 15_000 : Number(poll);
+  if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1) throw new UsageError(`--poll-interval-ms: expected a whole number of milliseconds ≥ 1, got "${poll}"`);
+  return { jobDir, pollIntervalMs };
 }
 
 function graceMs(raw: string | undefined): number {

@@ -9,7 +9,8 @@ import type { RunTally } from './run-tally.js';
 export function formatSummary(tally: RunTally): string {
   const rows = `${plural(tally.done, 'row')}${tally.resumed ? ` (${tally.resumed} from an earlier run)` : ''}`;
   const requests = `${plural(tally.requests, 'request')}${tally.failedRequests ? ` (${tally.failedRequests} failed)` : ''}`;
-  const tokens = `${tally.tokens} tokens (${tally.promptTokens} prompt, ${tally.completionTokens} completion)`;
+  const cached = tally.cachedPromptTokens > 0 ? `, ${tally.cachedPromptTokens} of them cached` : '';
+  const tokens = `${tally.tokens} tokens (${tally.promptTokens} prompt${cached}, ${tally.completionTokens} completion)`;
   const cost = tally.price ? `${formatUsd(tally.cost!)} (${tally.price.source})` : 'cost unknown (give --price-input and --price-output)';
   return `mlpredict: ${rows}, ${errorsText(tally)}, ${requests}, ${tokens}, ${cost}, ${formatDuration(tally.elapsedMs)} (${tally.rate.toFixed(1)} rows/s)`;
 }

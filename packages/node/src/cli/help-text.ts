@@ -4,6 +4,7 @@ import type { FlagSpec } from './cli-flags.js';
 const GROUPS: ReadonlyArray<[FlagSpec['group'], string]> = [
   ['input and output', 'Input and output'],
   ['model', 'Model'],
+  ['cost', 'Cost and budget'],
   ['options', 'Prediction options (the library\'s options, kebab-cased; see @mlpredict/core)'],
   ['run', 'Run'],
 ];
@@ -33,11 +34,14 @@ export function helpText(flags: readonly FlagSpec[]): string {
     'CSV (the default for CSV input): the input\'s columns, then the value and error columns.',
     'An unreadable line becomes an error row with code "bad_input"; the run goes on.',
     'Ctrl-C stops reading and finishes the records in flight; rerun with --resume to continue.',
+    'With --deferred --job-dir DIR the rows go out as batch jobs at half price; Ctrl-C leaves the',
+    'jobs running at the provider, and the same command with --resume picks them up.',
     '',
     'Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (flags override them).',
     'Exit status: 0 when the run completed (error rows included), 1 with --fail-on-error',
-    'if any row has an error or when the run failed, 2 for a usage error, 130 after Ctrl-C,',
-    '143 after SIGTERM.',
+    'if any row has an error, when the run failed, or when --max-cost / --max-tokens-total',
+    'ran out before the last row (rerun with --resume), 2 for a usage error, 130 after',
+    'Ctrl-C, 143 after SIGTERM.',
   ];
   // Long usages (an enum's values) take a line of their own rather than widening every row.
   const width = 32;
@@ -56,6 +60,8 @@ export function helpText(flags: readonly FlagSpec[]): string {
     '  mlpredict reviews.csv -f text -l positive,negative,neutral --value-field sentiment -n',
     '  mlpredict reviews.csv -o sentiments.csv -f text -l positive,negative,neutral --value-field sentiment',
     '  mlpredict reviews.csv -o sentiments.csv -f text -l positive,negative,neutral --value-field sentiment --resume',
+    '  mlpredict reviews.csv -o sentiments.csv -f text -l positive,negative,neutral --value-field sentiment --max-cost 5',
+    '  mlpredict reviews.csv -o sentiments.csv -f text -l positive,negative,neutral --value-field sentiment --deferred --job-dir jobs/reviews',
     '  echo \'I love it\' | mlpredict --instruction "Give the sentiment."',
   );
   return `${lines.join('\n')}\n`;

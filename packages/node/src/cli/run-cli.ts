@@ -26,6 +26,7 @@ import { RowSink } from './row-sink.js';
 import { rowSettings } from './row-settings.js';
 import { EXIT, exitStatus, reportLines } from './run-report.js';
 import { RunTally } from './run-tally.js';
+import { runDeferredCli } from './run-deferred.js';
 import { showProgress } from './show-progress.js';
 import { UsageError } from './usage-error.js';
 import { writeRows, type RunOutcome } from './write-rows.js';
@@ -69,7 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     const settings = await cliSettings(values, flags, io.env);
     const fileOutput = settings.output !== undefined && settings.output !== '-';
-    if (settings.resume && !fileOutput) throw new UsageError('--resume needs --output FILE: rows written to stdout cannot be continued');
+    if (settings.resume && !fileOutput && !settings.deferred) throw new UsageError('--resume needs --output FILE: rows written to stdout cannot be continued');
     const fromFile = settings.input !== undefined && settings.input !== '-';
     let input = await openInput(settings.input, io.stdin);
     if (!fromFile && io.stdin.isTTY) io.stderr.write('mlpredict: reading records from the terminal, one a line (Ctrl-D ends them); or give a file: mlpredict reviews.csv\n');
@@ -84,11 +85,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (settings.dryRun) {
       const done = settings.resume ? (await resumePoint(settings.output!, rowSettings(settings, format, outputFormatFor(settings, format)), reader.rows)).rows : 0;
       if (done > 0) io.stdout.write(`Resuming: "${settings.output}" already holds ${done} rows; the estimate is for the rest.\n`);
-      await dryRun(reader.rows, settings.resolved, io.stdout, total === undefined ? undefined : Math.max(0, total - done), { model: settings.model, price: settings.price, labels: settings.labels });
+      await dryRun(reader.rows, settings.resolved, io.stdout, total === undefined ? undefined : Math.max(0, total - done), { model: settings.model, price: settings.price, labels: settings.labels, budget: settings.budget });
       input.destroy();
       return EXIT.ok;
     }
     const model = createModel(settings);
+    if (settings.deferred) return await runDeferredCli({ reader, input, format, model, settings, io });
     return await predictAndWrite({ reader, input, format, model, settings, total, io });
   } catch (error) {
     if (error instanceof UsageError) {
@@ -174,7 +176,7 @@ async function predictAndWrite({ reader, input, format, model, settings, total, 
   } catch (error) {
     // The last checkpoint saved stands: it vouches only for bytes that were written.
     await saver?.idle();
-    if (outcome.kind === 'complete' || outcome.kind === 'interrupted') outcome = { kind: 'failed', error };
+    if (outcome.kind === 'complete' || outcome.kind === 'interrupted' || outcome.kind === 'budget') outcome = { kind: 'failed', error };
   }
   io.stderr.write(reportLines(outcome, tally, { resumable: fileOutput, signal: interrupts.received }));
   return exitStatus(outcome, tally, { failOnError: settings.failOnError, signal: interrupts.received });

@@ -30,6 +30,9 @@ export function reportLines(outcome: RunOutcome, tally: RunTally, context: Repor
   if (outcome.kind === 'interrupted') {
     const of = tally.total === undefined ? '' : ` of ${tally.total}`;
     cause = line(`interrupted${context.signal ? ` (${context.signal})` : ''} after ${tally.done}${of} rows; ${then}`);
+  } else if (outcome.kind === 'budget') {
+    const of = tally.total === undefined ? '' : ` of ${tally.total}`;
+    cause = line(`budget spent after ${tally.done}${of} rows: ${outcome.error.message}; ${context.resumable ? 'rerun with --resume (and a new --max-cost or --max-tokens-total) to continue' : then}`);
   } else if (outcome.kind === 'fatal') {
     cause = line(`stopped: ${outcome.error.code}: ${outcome.error.message} (${tally.done} rows written; once that is fixed, ${then})`);
   } else if (outcome.kind === 'failed') {

@@ -19,8 +19,14 @@ export class RunTally {
   failedRequests = 0;
   promptTokens = 0;
   completionTokens = 0;
+  /** The part of `promptTokens` the provider served from its prompt cache. */
+  cachedPromptTokens = 0;
   /** What tokens cost; without it there is no cost to show. */
   price: RunPrice | undefined;
+  /** USD of the answered requests, as the library priced each (cached tokens, the Batch API's discount). */
+  #pricedUsd = 0;
+  /** Answered requests the library did not price (a run given no price): then the cost is worked out here. */
+  #unpriced = 0;
 
   /** Rows in the output: earlier runs' and this one's. */
   get done(): number {
@@ -39,7 +45,9 @@ export class RunTally {
 
   /** USD spent on this run's tokens, when a price is known. */
   get cost(): number | undefined {
-    return this.price && costOf({ promptTokens: this.promptTokens, completionTokens: this.completionTokens }, this.price.price);
+    if (!this.price) return undefined;
+    if (this.#unpriced === 0) return this.#pricedUsd;
+    return costOf({ promptTokens: this.promptTokens, completionTokens: this.completionTokens, cachedPromptTokens: this.cachedPromptTokens }, this.price.price);
   }
 
   get elapsedMs(): number {
@@ -69,5 +77,8 @@ export class RunTally {
     if (!event.ok) this.failedRequests++;
     this.promptTokens += event.usage?.promptTokens ?? 0;
     this.completionTokens += event.usage?.completionTokens ?? 0;
+    this.cachedPromptTokens += event.usage?.cachedPromptTokens ?? 0;
+    if (event.costUsd !== undefined) this.#pricedUsd += event.costUsd;
+    else if (event.ok && event.usage) this.#unpriced++;
   }
 }

@@ -38,6 +38,8 @@ export type RunOutcome =
   | { kind: 'interrupted'; aborted: boolean }
   /** A row's error said the run cannot go on; nothing from it on was written. */
   | { kind: 'fatal'; error: OutputError }
+  /** The run's budget (`--max-cost`, `--max-tokens-total`) was spent: nothing from the first row it kept back on was written. */
+  | { kind: 'budget'; error: OutputError }
   /** The producer or the output failed. */
   | { kind: 'failed'; error: unknown };
 
@@ -87,6 +89,8 @@ export async function writeRows(options: WriteRowsOptions): Promise<RunOutcome> 
       if (next.done) break;
       const row = next.value;
       if ('error' in row && row.error.fatal) return (outcome = { kind: 'fatal', error: row.error });
+      // The output stays a prefix of answered rows, so --resume (with a new budget) picks up exactly what was not sent.
+      if ('error' in row && row.error.code === 'budget') return (outcome = { kind: 'budget', error: row.error });
       await sink.write(row, digests.shift()!);
       tally.addRow(row);
       progress.update();

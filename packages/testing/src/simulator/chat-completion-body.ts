@@ -11,6 +11,8 @@ export interface CompletionParts {
   finishReason: 'stop' | 'length';
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens served from the prompt cache: reported as `prompt_tokens_details.cached_tokens` when given. */
+  cachedPromptTokens?: number;
   /** The `contentParts` defect: content as text parts instead of a string. */
   contentParts?: boolean;
   /** The `garbageUsage` defect: token counts that are not numbers. */
@@ -31,7 +33,12 @@ export function chatCompletionBody(parts: CompletionParts) {
     choices: [{ index: 0, message: { role: 'assistant' as const, content: parts.contentParts ? textParts(parts.text) : parts.text, refusal: null }, logprobs: null, finish_reason: parts.finishReason }],
     usage: parts.garbageUsage
       ? { prompt_tokens: 'lots', completion_tokens: 'a few', total_tokens: 'lots' }
-      : { prompt_tokens: parts.promptTokens, completion_tokens: parts.completionTokens, total_tokens: parts.promptTokens + parts.completionTokens },
+      : {
+          prompt_tokens: parts.promptTokens,
+          completion_tokens: parts.completionTokens,
+          total_tokens: parts.promptTokens + parts.completionTokens,
+          ...(parts.cachedPromptTokens !== undefined && { prompt_tokens_details: { cached_tokens: parts.cachedPromptTokens } }),
+        },
   };
 }
 

@@ -8,6 +8,7 @@ import { sentimentOf } from '../sentiment.js';
 import { BATCH_SETTING_NAMES, DEFAULT_BATCH_SETTINGS, type BatchSettings, type ResolvedBatchSettings } from './batch-settings.js';
 import { FAULT_NAMES, type FaultRates } from './faults.js';
 import type { RateLimit } from './rate-window.js';
+import type { PromptCacheSettings } from './prompt-cache.js';
 
 export interface SimulatorOptions {
   /** Port to listen on (default 0: any free port). */
@@ -59,11 +60,17 @@ export interface SimulatorOptions {
   accuracy?: AccuracyCurve;
   /** How the Batch API (`/v1/batches`) behaves; see {@link BatchSettings}. */
   batch?: BatchSettings;
+  /**
+   * Prefix caching of chat prompts, as OpenAI does it: `true` for its numbers
+   * (prompts of 1,024 tokens or more, cached in blocks of 128), or your own.
+   * Answers then report `usage.prompt_tokens_details.cached_tokens`. Default: off.
+   */
+  promptCache?: boolean | PromptCacheSettings;
 }
 
 /** Options after defaults. */
 export interface ResolvedSimulatorOptions
-  extends Required<Omit<SimulatorOptions, 'rateLimit' | 'maxInFlight' | 'apiKey' | 'knownModels' | 'latencyMs' | 'latencyPerTokenMs' | 'contextTokens' | 'accuracy' | 'batch'>> {
+  extends Required<Omit<SimulatorOptions, 'rateLimit' | 'maxInFlight' | 'apiKey' | 'knownModels' | 'latencyMs' | 'latencyPerTokenMs' | 'contextTokens' | 'accuracy' | 'batch' | 'promptCache'>> {
   latencyMs: [number, number];
   rateLimit?: RateLimit;
   maxInFlight?: number;
@@ -73,6 +80,7 @@ export interface ResolvedSimulatorOptions
   contextTokens?: number;
   accuracy?: AccuracyCurve;
   batch: ResolvedBatchSettings;
+  promptCache?: PromptCacheSettings;
 }
 
 /** The options `configure()` may change: everything but where it listens. */
@@ -108,6 +116,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     contextTokens: options.contextTokens,
     accuracy: options.accuracy && { ...options.accuracy },
     batch: { ...DEFAULT_BATCH_SETTINGS, ...definedEntries(options.batch ?? {}) },
+    promptCache: options.promptCache === true ? {} : options.promptCache || undefined,
   };
 }
 
@@ -178,6 +187,12 @@ function checkOptions(options: SimulatorOptions): void {
   for (const key of ['atBatchSize1', 'perRecord', 'perPosition', 'floor'] as const) probability(`accuracy.${key}`, accuracy?.[key]);
   if (accuracy !== undefined && (accuracy.floor ?? 0) > (accuracy.atBatchSize1 ?? 1)) {
     fail(`accuracy.floor (${accuracy.floor}) is above accuracy.atBatchSize1 (${accuracy.atBatchSize1 ?? 1}); the floor must be the lowest accuracy`);
+  }
+
+  if (options.promptCache !== undefined && typeof options.promptCache !== 'boolean') {
+    knownKeys('promptCache', options.promptCache, ['minTokens', 'blockTokens']);
+    positiveInteger('promptCache.minTokens', options.promptCache.minTokens);
+    positiveInteger('promptCache.blockTokens', options.promptCache.blockTokens);
   }
 
   const batch = options.batch;

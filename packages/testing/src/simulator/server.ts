@@ -19,6 +19,7 @@ import { chatCompletionBody } from './chat-completion-body.js';
 import { drawFault } from './faults.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions, type SimulatorSettings } from './options.js';
 import { RateWindow } from './rate-window.js';
+import { PromptCache } from './prompt-cache.js';
 import { countUp, emptyStats, type SimulatorStats } from './stats.js';
 
 /** A running simulator. */
@@ -69,6 +70,7 @@ class SimulatorServer implements Simulator {
   #latencyRandom!: SeededRandom;
   #accuracyRandom!: SeededRandom;
   readonly #batchApi: BatchApi;
+  #promptCache: PromptCache | undefined;
   #requestCount = 0;
   #closing: Promise<void> | undefined;
 
@@ -76,6 +78,7 @@ class SimulatorServer implements Simulator {
     this.#options = options;
     this.#seed(options.seed);
     this.#window = options.rateLimit && new RateWindow(options.rateLimit);
+    this.#promptCache = options.promptCache && new PromptCache(options.promptCache);
     this.#batchApi = new BatchApi({ options: () => this.#options, stats: this.stats });
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
@@ -105,6 +108,7 @@ class SimulatorServer implements Simulator {
     this.#options = next;
     if ('seed' in settings) this.#seed(next.seed);
     if ('rateLimit' in settings) this.#window = next.rateLimit && new RateWindow(next.rateLimit);
+    if ('promptCache' in settings) this.#promptCache = next.promptCache && new PromptCache(next.promptCache);
   }
 
   resetStats(): void {
@@ -219,9 +223,12 @@ class SimulatorServer implements Simulator {
     for (const name of answer.applied) countUp(this.stats.defects, name);
     this.stats.promptTokens += promptTokens;
     this.stats.completionTokens += completionTokens;
+    const cachedPromptTokens = this.#promptCache?.lookup(allMessageText(messages));
+    if (cachedPromptTokens !== undefined) this.stats.cachedPromptTokens += cachedPromptTokens;
     exchange.send(
       200,
       chatCompletionBody({
+        cachedPromptTokens,
         id: `chatcmpl-sim${this.#requestCount}`,
         model: typeof body.model === 'string' ? body.model : this.#options.model,
         text: answer.text,

@@ -22,6 +22,8 @@ export interface SimulatorStats {
   /** Tokens of answered requests (chat and embeddings), by ceil(chars / 4). */
   promptTokens: number;
   completionTokens: number;
+  /** The part of `promptTokens` reported as served from the prompt cache (the `promptCache` option). */
+  cachedPromptTokens: number;
   /** How often each defect reached a client. */
   defects: Record<string, number>;
   /** How often each fault was injected. */
@@ -65,6 +67,7 @@ export function emptyStats(): SimulatorStats {
     peakInFlight: 0,
     promptTokens: 0,
     completionTokens: 0,
+    cachedPromptTokens: 0,
     defects: {},
     faults: {},
     aborted: 0,
