@@ -22,12 +22,13 @@ const SCENARIOS = {
   'batch-size': () => import('./scenarios/batch-size.mjs'),
   overhead: () => import('./scenarios/overhead.mjs'),
   memory: () => import('./scenarios/memory.mjs'),
+  'self-tuning': () => import('./scenarios/self-tuning.mjs'),
 };
 
 // Run order differs from report order: memory and overhead first, while the process
 // is fresh, so RSS growth starts from a small heap (the stricter measure) and the
 // overhead number is not paying for garbage the other scenarios left behind.
-const RUN_ORDER = ['memory', 'overhead', 'latency', 'rate-limited', 'faulty', 'batch-size'];
+const RUN_ORDER = ['memory', 'overhead', 'latency', 'rate-limited', 'faulty', 'batch-size', 'self-tuning'];
 
 const RESULTS_MD = new URL('./results.md', import.meta.url);
 const RESULTS_SVG = new URL('./results.svg', import.meta.url);

@@ -24,7 +24,7 @@ export { errorInfoOf } from './results/error-code.js';
 // Batching and prompts.
 export { Batcher, planBatches, type BatchingSettings } from './batching/batcher.js';
 export { batchRecords } from './batching/batch-records.js';
-export { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from './batching/estimate-tokens.js';
+export { estimateTokens, estimatePromptTokens, PER_RECORD_OVERHEAD_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './batching/estimate-tokens.js';
 export { renderMessages, type RecordView } from './prompt/render-prompt.js';
 export type { PromptSettings } from './prompt/prompt-settings.js';
 export { recordText, type RecordTextOptions } from './prompt/record-text.js';

@@ -22,9 +22,9 @@ describe('readRateLimitHeaders', () => {
     expect(readRateLimitHeaders({})).toEqual({});
   });
 
-  it('keeps only the x-ratelimit-* headers of a response, lower-cased', () => {
-    const response = new Headers({ 'X-RateLimit-Limit-Requests': '5', 'content-type': 'application/json' });
-    expect(rateLimitHeadersOf(response)).toEqual({ 'x-ratelimit-limit-requests': '5' });
+  it('keeps only the x-ratelimit-* headers and the processing time of a response, lower-cased', () => {
+    const response = new Headers({ 'X-RateLimit-Limit-Requests': '5', 'openai-processing-ms': '212', 'content-type': 'application/json' });
+    expect(rateLimitHeadersOf(response)).toEqual({ 'x-ratelimit-limit-requests': '5', 'openai-processing-ms': '212' });
     expect(rateLimitHeadersOf(new Headers({ 'content-type': 'text/plain' }))).toBeUndefined();
   });
 });
@@ -45,14 +45,24 @@ describe('on fake timers', () => {
 
   it('a sliding window lets the whole limit through at once, then each as the oldest leaves', async () => {
     const window = new SlidingWindow(3, 1000, { marginMs: 10 });
-    const times = await timesOf(Array.from({ length: 5 }, () => () => window.take(1)), 3000);
+    const times = await timesOf(Array.from({ length: 5 }, () => () => window.take(1).then((charge) => charge.done())), 3000);
     expect(times).toEqual([0, 0, 0, 1010, 1010]);
+  });
+
+  it('a charge whose request is still out never leaves the window; once done, it leaves a window after it was counted', async () => {
+    const window = new SlidingWindow(1, 1000, { marginMs: 0 });
+    const first = await window.take(1);
+    const second = window.take(1).then((charge) => charge.done());
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(window.waiting).toBe(1); // the server may have counted it late: no room while it is out
+    first.done(Date.now() - 300); // the server counted it 300 ms ago
+    expect(await timesOf([() => second], 1000)).toEqual([700]);
   });
 
   it('a refunded charge (a 429: the server did not count it) frees its room at once', async () => {
     const window = new SlidingWindow(2, 1000, { marginMs: 0 });
     const first = await window.take(1);
-    await window.take(1);
+    (await window.take(1)).done();
     const third = timesOf([() => window.take(1)], 50);
     first.refund();
     expect(await third).toEqual([0]);
@@ -70,7 +80,7 @@ describe('on fake timers', () => {
 
   it('a take over the whole limit waits for an empty window and goes', async () => {
     const window = new SlidingWindow(100, 1000, { marginMs: 0 });
-    await window.take(60);
+    (await window.take(60)).done();
     expect(await timesOf([() => window.take(500)], 2000)).toEqual([1000]);
   });
 
@@ -92,7 +102,8 @@ describe('on fake timers', () => {
 
   it('requestsPerMinute allows the burst its window allows (one second until the server shows its own)', async () => {
     const limits = new RateLimits({ requestsPerMinute: 1200 });
-    const times = await timesOf(Array.from({ length: 21 }, () => () => limits.acquire({ tokens: 0 })), 3000);
+    const processed = { 'openai-processing-ms': '0' }; // answered at once: counted when sent
+    const times = await timesOf(Array.from({ length: 21 }, () => () => limits.acquire({ tokens: 0 }).then((lease) => lease.settle({ headers: processed }))), 3000);
     expect(times.filter((t) => t === 0)).toHaveLength(20); // 1200 a minute = 20 in any second, all at once
     expect(times.at(-1)).toBeGreaterThanOrEqual(1000);
   });
@@ -104,6 +115,19 @@ describe('on fake timers', () => {
     lease.settle({ usage: { promptTokens: 80, completionTokens: 10 } });
     expect(limits.requests!.used).toBe(1);
     expect(limits.tokens!.used).toBe(80);
+  });
+
+  it('dates a settled request when the server counted it: before its processing time, else halfway through the call', async () => {
+    const limits = new RateLimits({ requestsPerMinute: 60 }); // one in any second
+    const lease = await limits.acquire({ tokens: 0 });
+    await jest.advanceTimersByTimeAsync(400);
+    lease.settle({ headers: { 'openai-processing-ms': '100' } }); // counted at 300
+    expect(await timesOf([() => limits.acquire({ tokens: 0 })], 2000)).toEqual([910]); // 300 + 1000 + 10 margin − 400
+    const guessed = new RateLimits({ requestsPerMinute: 60 });
+    const other = await guessed.acquire({ tokens: 0 });
+    await jest.advanceTimersByTimeAsync(400);
+    other.settle({}); // no processing time: halfway, 200
+    expect(await timesOf([() => guessed.acquire({ tokens: 0 })], 2000)).toEqual([810]);
   });
 
   it("reconciles the prompt estimate with the server's count and keeps the answer's budget charged", async () => {

@@ -141,10 +141,10 @@ describe('BatchSizeTuner', () => {
   });
 
   it('with maxPromptTokens, bounds batches from the start and leaves room for the instructions once it sees them', () => {
-    const t = new BatchSizeTuner({ cap: 50, contextTokens: 2000, completionTokens: 200 });
-    expect(t.maxTokens).toBe(1800);
-    const decisions = t.onAnswer(answered(10, { recordTokens: 400, promptTokens: 700 }));
-    expect(decisions).toEqual([expect.objectContaining({ setting: 'maxBatchTokens', from: 1800, to: Math.floor((2000 - 200 - 300) * 0.95) })]);
+    const t = new BatchSizeTuner({ cap: 50, contextTokens: 2000, completionTokens: 200, instructionTokens: 100 });
+    expect(t.maxTokens).toBe(Math.floor((2000 - 200 - 100) * 0.95)); // 1615
+    const decisions = t.onAnswer(answered(10, { recordTokens: 400, promptTokens: 700 })); // the instructions take 300, not 100
+    expect(decisions).toEqual([expect.objectContaining({ setting: 'maxBatchTokens', from: 1615, to: Math.floor((2000 - 200 - 300) * 0.95) })]);
   });
 
   it('ignores an overflow of one record (that record is too large, not the batches)', () => {

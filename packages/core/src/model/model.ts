@@ -45,8 +45,8 @@ export interface CompletionResponse {
   finishReason?: string;
   usage?: TokenUsage;
   /**
-   * The server's rate-limit headers (`x-ratelimit-*`), lower-cased, when it sent
-   * any: a quota learns the allowance from them.
+   * The server's rate-limit headers (`x-ratelimit-*`, and `openai-processing-ms`),
+   * lower-cased, when it sent any: a quota learns the allowance from them.
    */
   headers?: Record<string, string>;
 }

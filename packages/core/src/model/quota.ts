@@ -21,7 +21,7 @@ export interface QuotaRequest {
 export interface QuotaOutcome {
   /** Tokens the server counted; reconciles the estimate charged at `acquire`. */
   usage?: TokenUsage;
-  /** The server's rate-limit headers (`x-ratelimit-*`), success or failure: a quota may learn its allowance from them. */
+  /** The server's rate-limit headers (`x-ratelimit-*`, `openai-processing-ms`), success or failure: a quota may learn its allowance from them. */
   headers?: Record<string, string>;
   /** The server refused the request (a 429) and did not count it: its charge is given back. */
   refused?: boolean;

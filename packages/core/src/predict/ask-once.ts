@@ -7,7 +7,7 @@ import type { TokenUsage } from '../model/model.js';
 import type { ModelCallError } from '../model/errors.js';
 import type { ParseSettings } from '../config/run-settings.js';
 import type { PromptSettings } from '../prompt/prompt-settings.js';
-import { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from '../batching/estimate-tokens.js';
+import { estimatePromptTokens, estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from '../batching/estimate-tokens.js';
 import type { AnswerSample } from '../tuning/batch-size-tuner.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
 import { finiteUsage } from '../model/token-usage.js';
@@ -48,7 +48,7 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
   const runtime = ctx.policy.runtime;
   const { request, mode } = buildBatchRequest(records, ctx.prompt, parse, runtime.structuredOutput);
   const shape = request.responseShape;
-  const promptTokens = request.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+  const promptTokens = estimatePromptTokens(request.messages);
   const tokens = promptTokens + (parse.maxTokens ?? 0);
   const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, completionTokens: parse.maxTokens ?? 0, signal: ctx.signal });
   const sample = ctx.observe && { records: records.length, recordTokens: records.reduce((sum, r) => sum + estimateTokens(r.text) + PER_RECORD_OVERHEAD_TOKENS, 0), promptTokens };

@@ -8,6 +8,8 @@ import type { ResolvedOptions } from '../config/options.js';
 import type { TuneEvent } from '../results/events.js';
 import { RunTuning } from '../tuning/run-tuning.js';
 import { AUTO_MAX_CONCURRENCY } from '../tuning/tuning-defaults.js';
+import { estimatePromptTokens } from '../batching/estimate-tokens.js';
+import { renderMessages } from '../prompt/render-prompt.js';
 
 /**
  * @example
@@ -15,15 +17,23 @@ import { AUTO_MAX_CONCURRENCY } from '../tuning/tuning-defaults.js';
  */
 export function tuningFor(
   model: Model,
-  options: Pick<ResolvedOptions, 'batching' | 'flow' | 'parse'>,
+  options: Pick<ResolvedOptions, 'batching' | 'flow' | 'parse' | 'prompt'>,
   onTune: (event: TuneEvent) => void,
   onLimits: (limits: { size: number; maxTokens?: number }) => void,
 ): RunTuning | undefined {
-  const { batching, flow, parse } = options;
+  const { batching, flow, parse, prompt } = options;
   if (!batching.auto && !flow.autoConcurrency) return undefined;
+  const contextTokens = model.limits?.maxPromptTokens;
   return new RunTuning({
     batchSize: batching.auto
-      ? { cap: batching.size, maxTokens: batching.maxTokens, contextTokens: model.limits?.maxPromptTokens, completionTokens: parse.maxTokens }
+      ? {
+          cap: batching.size,
+          maxTokens: batching.maxTokens,
+          contextTokens,
+          completionTokens: parse.maxTokens,
+          // What a prompt holds besides its records: the window must leave room for it from the first batch.
+          ...(contextTokens !== undefined && { instructionTokens: estimatePromptTokens(renderMessages([], prompt)) }),
+        }
       : undefined,
     concurrency: flow.autoConcurrency ? { start: flow.concurrency, max: Math.min(AUTO_MAX_CONCURRENCY, model.limits?.maxConcurrency ?? Infinity) } : undefined,
     onTune,

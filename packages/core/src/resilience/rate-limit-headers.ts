@@ -33,16 +33,18 @@ export function readRateLimitHeaders(headers: Readonly<Record<string, string | u
 }
 
 /**
- * The `x-ratelimit-*` headers of a response, lower-cased; undefined when it has none.
+ * The headers a quota reads, lower-cased: `x-ratelimit-*`, and
+ * `openai-processing-ms` (how long the server worked on the request, which
+ * dates when it counted it); undefined when a response has none.
  *
  * @example
- * rateLimitHeadersOf(response.headers) // → { 'x-ratelimit-limit-requests': '5', … }
+ * rateLimitHeadersOf(response.headers) // → { 'x-ratelimit-limit-requests': '5', 'openai-processing-ms': '212', … }
  */
 export function rateLimitHeadersOf(headers: { forEach(fn: (value: string, key: string) => void): void }): Record<string, string> | undefined {
   let found: Record<string, string> | undefined;
   headers.forEach((value, key) => {
     const name = key.toLowerCase();
-    if (name.startsWith('x-ratelimit-')) (found ??= {})[name] = value;
+    if (name.startsWith('x-ratelimit-') || name === 'openai-processing-ms') (found ??= {})[name] = value;
   });
   return found;
 }

@@ -76,6 +76,7 @@ export class RateLimits {
       throw error;
     }
     let settled = false;
+    const sentAt = (this.#now ?? Date.now)();
     return {
       settle: (outcome = {}) => {
         if (settled) return;
@@ -89,8 +90,24 @@ export class RateLimits {
         const counted = outcome.usage?.promptTokens;
         // The server's prompt count replaces our estimate; the answer's budget (maxTokens) stays charged, as servers count it.
         if (forTokens && typeof counted === 'number' && counted > 0) forTokens.adjust(counted + (request.completionTokens ?? 0));
+        const at = this.#countedAt(sentAt, outcome.headers);
+        forRequest?.done(at);
+        forTokens?.done(at);
       },
     };
+  }
+
+  /**
+   * When the server counted a request that has just ended: before it spent
+   * `openai-processing-ms` on it, when the answer says; else halfway between
+   * sending and now (the server counts on arrival, and answering takes longer
+   * than arriving), so a charge never leaves the window before the server's.
+   */
+  #countedAt(sentAt: number, headers: QuotaOutcome['headers']): number {
+    const now = (this.#now ?? Date.now)();
+    const processing = Number(headers?.['openai-processing-ms']);
+    if (headers?.['openai-processing-ms'] !== undefined && Number.isFinite(processing) && processing >= 0) return Math.max(sentAt, now - processing);
+    return sentAt + (now - sentAt) / 2;
   }
 
   /**

@@ -11,17 +11,25 @@
  */
 import { abortReason } from './abortable-sleep.js';
 
-/** One charge in the window; `adjust` and `refund` are idempotent-safe corrections. */
+/**
+ * One charge in the window. While its request is out the charge cannot expire:
+ * nobody knows yet when the server counted it (a loaded client or a slow
+ * network puts that well after the send). `done` dates it once the answer says.
+ */
 export interface WindowCharge {
   /** Replaces the amount charged (the server's count is known). */
   adjust(amount: number): void;
   /** Takes the charge out of the window (the server did not count the request). */
   refund(): void;
+  /** The request ended; the server counted it at about `at` (epoch ms, default now): it leaves the window a window later. */
+  done(at?: number): void;
 }
 
 interface Entry {
   at: number;
   amount: number;
+  /** Its request is still out: it stays until dated. */
+  open: boolean;
 }
 
 interface Waiter {
@@ -42,7 +50,6 @@ export class SlidingWindow {
   #windowMs: number;
   readonly #marginMs: number;
   readonly #now: () => number;
-  /** In charge order, so the oldest leaves first. */
   #entries: Entry[] = [];
   readonly #waiters: Waiter[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,9 +105,7 @@ export class SlidingWindow {
    */
   hold(amount: number, forMs: number): void {
     if (!(amount > 0) || !(forMs > 0)) return;
-    const entry: Entry = { at: this.#now() + forMs - this.#windowMs - this.#marginMs, amount };
-    const i = this.#entries.findIndex((e) => e.at > entry.at);
-    this.#entries.splice(i === -1 ? this.#entries.length : i, 0, entry);
+    this.#entries.push({ at: this.#now() + forMs - this.#windowMs - this.#marginMs, amount, open: false });
     this.#serve();
   }
 
@@ -131,7 +136,7 @@ export class SlidingWindow {
       const head = this.#waiters[0]!;
       const waitMs = this.#waitFor(head.amount);
       if (waitMs > 0) {
-        this.#timer = setTimeout(() => this.#serve(), waitMs);
+        if (Number.isFinite(waitMs)) this.#timer = setTimeout(() => this.#serve(), waitMs);
         return;
       }
       this.#waiters.shift();
@@ -140,22 +145,27 @@ export class SlidingWindow {
     }
   }
 
-  /** Milliseconds until `amount` fits (0: now). Over the limit, it fits an empty window. */
+  /**
+   * Milliseconds until `amount` fits (0: now; Infinity: only a request that is
+   * still out can make room, and its `done` serves again). Over the limit, it
+   * fits an empty window.
+   */
   #waitFor(amount: number): number {
     this.#forget();
     const room = Math.min(amount, this.#limit);
     let used = this.#entries.reduce((sum, e) => sum + e.amount, 0);
     if (used + room <= this.#limit) return 0;
     const now = this.#now();
-    for (const entry of this.#entries) {
+    const leaving = this.#entries.filter((e) => !e.open).sort((a, b) => a.at - b.at);
+    for (const entry of leaving) {
       used -= entry.amount;
       if (used + room <= this.#limit) return Math.max(1, Math.ceil(this.#expiry(entry) - now));
     }
-    return 1; // unreachable: an empty window fits any room ≤ limit
+    return Infinity;
   }
 
   #charge(amount: number): WindowCharge {
-    const entry: Entry = { at: this.#now(), amount };
+    const entry: Entry = { at: this.#now(), amount, open: true };
     this.#entries.push(entry);
     return {
       adjust: (next) => {
@@ -167,6 +177,12 @@ export class SlidingWindow {
         if (i !== -1) this.#entries.splice(i, 1);
         this.#serve();
       },
+      done: (at = this.#now()) => {
+        if (!entry.open) return;
+        entry.open = false;
+        entry.at = Math.max(entry.at, Math.min(at, this.#now()));
+        this.#serve();
+      },
     };
   }
 
@@ -176,8 +192,6 @@ export class SlidingWindow {
 
   #forget(): void {
     const now = this.#now();
-    let stale = 0;
-    while (stale < this.#entries.length && this.#expiry(this.#entries[stale]!) <= now) stale++;
-    if (stale > 0) this.#entries.splice(0, stale);
+    this.#entries = this.#entries.filter((e) => e.open || this.#expiry(e) > now);
   }
 }

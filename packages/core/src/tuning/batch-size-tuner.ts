@@ -29,6 +29,8 @@ export interface BatchSizeTunerOptions {
   contextTokens?: number;
   /** The answer's budget sent as `max_tokens`, which the window must also hold. */
   completionTokens?: number;
+  /** With `contextTokens`: what a prompt spends besides its records (system prompt, instructions), estimated before the first request. */
+  instructionTokens?: number;
   /** One batch in this many goes out at another size to time it (0: never). */
   probeEvery?: number;
 }
@@ -112,7 +114,9 @@ export class BatchSizeTuner {
     this.#contextTokens = options.contextTokens;
     this.#completionTokens = options.completionTokens ?? 0;
     this.#probeEvery = options.probeEvery ?? 50;
-    if (this.#contextTokens !== undefined) this.#contextBudget = Math.max(1, this.#contextTokens - this.#completionTokens);
+    if (this.#contextTokens !== undefined) {
+      this.#contextBudget = Math.max(1, Math.floor((this.#contextTokens - this.#completionTokens - (options.instructionTokens ?? 0)) * CONTEXT_SAFETY));
+    }
   }
 
   /** The size batches are cut to now. */

@@ -19,7 +19,7 @@ export interface RequestSample {
   ok: boolean;
   /** For failures: 'rate_limited', 'timeout', 'http', … */
   errorKind?: string;
-  /** Start to end, waits for the quota included (waiting is the server's allowance speaking). */
+  /** From sending to the answer: the server's time, without waits for our own quota (they say nothing about the server's load). */
   latencyMs: number;
   records: number;
 }

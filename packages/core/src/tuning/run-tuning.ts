@@ -87,9 +87,11 @@ export class RunTuning {
 
   /** A request ended. `busy`: batches were waiting for a slot. */
   onRequest(event: RequestEvent, busy: boolean): void {
-    const decision = this.#concurrency?.onRequest({ ok: event.ok, errorKind: event.errorKind, latencyMs: event.latencyMs, records: event.records }, busy);
+    // The server's time, without our own waits for the rate windows and slots: waiting on a quota is not the server slowing down.
+    const latencyMs = Math.max(0, event.latencyMs - (event.waitMs ?? 0));
+    const decision = this.#concurrency?.onRequest({ ok: event.ok, errorKind: event.errorKind, latencyMs, records: event.records }, busy);
     if (decision) this.#onTune({ setting: 'concurrency', ...decision });
-    if (this.#batch && event.ok) this.#applyBatch(this.#batch.onTiming({ records: event.records, latencyMs: event.latencyMs - (event.waitMs ?? 0) }));
+    if (this.#batch && event.ok) this.#applyBatch(this.#batch.onTiming({ records: event.records, latencyMs }));
   }
 
   /** What one request of a batch came back with. */
