@@ -3,7 +3,7 @@
  * `pnpm bench`: every scenario in one process, progress on stderr, the tables on
  * stdout, and — for a full run — results.md with results.svg beside this file.
  *
- *   pnpm bench                      # all scenarios, ~5 minutes on 2 cores
+ *   pnpm bench                      # all scenarios, ~8 minutes on 2 cores
  *   pnpm bench -- --quick           # smaller record counts
  *   pnpm bench -- --only memory     # one scenario (or a comma-separated list)
  */
