@@ -3,7 +3,8 @@
  * wall time. What each signal makes them do, and what it must not.
  */
 import fc from 'fast-check';
-import { BatchSizeTuner, ConcurrencyTuner, cutBatch, readContextOverflow, type AnswerSample } from '@mlpredict/core/internals';
+import { RunStats } from '@mlpredict/core';
+import { Batcher, BatchSizeTuner, ConcurrencyTuner, cutBatch, readContextOverflow, type AnswerSample } from '@mlpredict/core/internals';
 
 describe('ConcurrencyTuner', () => {
   let now = 0;
@@ -245,5 +246,36 @@ describe('cutBatch', () => {
         },
       ),
     );
+  });
+});
+
+describe('Batcher.resize', () => {
+  it('cuts later batches to the new size and token budget, and sends an open batch already full by them', () => {
+    const sent: number[][] = [];
+    const batcher = new Batcher<{ id: number; tokens: number }>({ size: 50, timeoutMs: Infinity }, (r) => r.tokens, (batch) => sent.push(batch.map((r) => r.id)));
+    for (let id = 0; id < 12; id++) batcher.add({ id, tokens: 10 });
+    expect(sent).toEqual([]);
+    batcher.resize({ size: 10 });
+    expect(sent).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]); // already over: goes now (the predictor cuts it before sending)
+    for (let id = 12; id < 22; id++) batcher.add({ id, tokens: 10 });
+    expect(sent[1]).toHaveLength(10);
+    batcher.resize({ maxTokens: 35 });
+    expect(batcher.limits).toEqual({ size: 10, maxTokens: 35 });
+    for (let id = 22; id < 30; id++) batcher.add({ id, tokens: 10 });
+    batcher.flush();
+    expect(sent.slice(2).map((b) => b.length)).toEqual([3, 3, 2]);
+  });
+});
+
+describe('RunStats and tuning', () => {
+  it('keeps the last value of each tuned setting, probes aside, and counts every decision', () => {
+    const stats = new RunStats();
+    expect(stats.snapshot().tuning).toBeUndefined();
+    stats.record({ type: 'tune', setting: 'batchSize', to: 50, reason: 'start', message: '' });
+    stats.record({ type: 'tune', setting: 'concurrency', to: 8, reason: 'start', message: '' });
+    stats.record({ type: 'tune', setting: 'batchSize', from: 50, to: 25, reason: 'probe', message: '' });
+    stats.record({ type: 'tune', setting: 'concurrency', from: 8, to: 16, reason: 'throughput', message: '' });
+    stats.record({ type: 'tune', setting: 'maxBatchTokens', to: 1900, reason: 'context', message: '' });
+    expect(stats.snapshot().tuning).toEqual({ batchSize: 50, concurrency: 16, maxBatchTokens: 1900, decisions: 5 });
   });
 });
