@@ -66,7 +66,7 @@ describe.each(['json', 'xml', 'delimited'] as const)('responseFormat %s', (respo
   it('round-trips with the same defects handled: every record once, no wrong value', async () => {
     sim = await startSimulator({ seed: 3, defects: { fence: 0.2, prose: 0.2, shuffle: 0.3, missing: 0.15, conflict: 0.1, truncate: 0.1, extra: 0.1 } });
     const inputs = reviews(400);
-    const results = await predictAll<string, string>(modelAt(sim.url), inputs, { responseFormat, valueField: 'sentiment', batchSize: 20, batchTimeoutMs: 10 });
+    const results = await predictAll<string, string>(modelAt(sim.url), inputs, { responseFormat, valueField: 'sentiment', batchSize: 20, concurrency: 4, batchTimeoutMs: 10 });
     expectExactlyOnceInOrder(results, inputs);
     const { right, wrong } = countRight(results);
     expect(wrong).toEqual([]);

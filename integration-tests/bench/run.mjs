@@ -3,7 +3,7 @@
  * `pnpm bench`: every scenario in one process, progress on stderr, the tables on
  * stdout, and — for a full run — results.md with results.svg beside this file.
  *
- *   pnpm bench                      # all scenarios, ~5 minutes on 2 cores
+ *   pnpm bench                      # all scenarios, ~8 minutes on 2 cores
  *   pnpm bench -- --quick           # smaller record counts
  *   pnpm bench -- --only memory     # one scenario (or a comma-separated list)
  */
@@ -23,12 +23,13 @@ const SCENARIOS = {
   cost: () => import('./scenarios/cost.mjs'),
   overhead: () => import('./scenarios/overhead.mjs'),
   memory: () => import('./scenarios/memory.mjs'),
+  'self-tuning': () => import('./scenarios/self-tuning.mjs'),
 };
 
 // Run order differs from report order: memory and overhead first, while the process
 // is fresh, so RSS growth starts from a small heap (the stricter measure) and the
 // overhead number is not paying for garbage the other scenarios left behind.
-const RUN_ORDER = ['memory', 'overhead', 'latency', 'rate-limited', 'faulty', 'batch-size', 'cost'];
+const RUN_ORDER = ['memory', 'overhead', 'latency', 'rate-limited', 'faulty', 'batch-size', 'cost', 'self-tuning'];
 
 const RESULTS_MD = new URL('./results.md', import.meta.url);
 const RESULTS_SVG = new URL('./results.svg', import.meta.url);

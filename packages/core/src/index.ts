@@ -16,6 +16,7 @@ export { mlComplete, completeAll, type CompleteOptions } from './operators/ml-co
 export { mlEmbed, embedAll, type EmbedOptions } from './operators/ml-embed.js';
 export { createPredictor } from './operators/create-predictor.js';
 export { predictDeferred, DeferredJobError, type DeferredOptions, type DeferredJobOptions, type DeferredStatus } from './operators/predict-deferred.js';
+export { tuneBatchSize, type TuneBatchSizeOptions, type TuneBatchSizeResult, type BatchSizeReport, type LabelledRecord } from './operators/tune-batch-size.js';
 export type { Predictor, PredictorHandlers } from './predict/predictor.js';
 export type { InferValue } from './operators/infer-value.js';
 
@@ -29,7 +30,7 @@ export type { PredictResult, PredictSuccess, PredictFailure, PredictErrorInfo, P
 export { ModelCallError, type ModelErrorKind, type ModelCallErrorInit } from './model/errors.js';
 
 // Stats and events.
-export { RunStats, type RunEvent, type StatsSnapshot, type PriceTable } from './metrics/run-stats.js';
+export { RunStats, type RunEvent, type StatsSnapshot, type TuningSnapshot, type PriceTable } from './metrics/run-stats.js';
 export { MODEL_PRICES, priceFor, costOf, type ModelPrice, type PricedUsage } from './cost/price-table.js';
 export type { PriceOption } from './cost/run-price.js';
 export type { BudgetLimits } from './cost/run-budget.js';
@@ -42,7 +43,7 @@ export type * from './model/runtime.js';
 export { openAIModel, type OpenAIModelOptions } from './providers/openai-model.js';
 export { withDefaults } from './config/with-defaults.js';
 export { createModelRuntime, type ModelRuntimeOptions } from './resilience/model-runtime.js';
-export { localQuota, type LocalQuota } from './resilience/local-quota.js';
+export { localQuota, type LocalQuota, type LocalQuotaOptions } from './resilience/local-quota.js';
 
 // Caching answers across runs.
 export { LruCache, type LruCacheOptions } from './cache/lru-cache.js';

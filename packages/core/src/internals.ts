@@ -24,10 +24,20 @@ export { errorInfoOf } from './results/error-code.js';
 // Batching and prompts.
 export { Batcher, planBatches, type BatchingSettings } from './batching/batcher.js';
 export { batchRecords } from './batching/batch-records.js';
-export { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from './batching/estimate-tokens.js';
+export { estimateTokens, estimatePromptTokens, PER_RECORD_OVERHEAD_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY } from './batching/estimate-tokens.js';
 export { renderMessages, type RecordView } from './prompt/render-prompt.js';
 export type { PromptSettings } from './prompt/prompt-settings.js';
 export { recordText, type RecordTextOptions } from './prompt/record-text.js';
+
+// Self-tuning ('auto' batch size and concurrency).
+export { RunTuning, type RunTuningOptions } from './tuning/run-tuning.js';
+export { BatchSizeTuner, type BatchSizeTunerOptions, type AnswerSample, type TimingSample, type BatchDecision } from './tuning/batch-size-tuner.js';
+export { ConcurrencyTuner, type ConcurrencyTunerOptions, type RequestSample, type ConcurrencyDecision } from './tuning/concurrency-tuner.js';
+export { cutBatch, type CutLimits } from './tuning/cut-batch.js';
+export { readContextOverflow, type ContextOverflow } from './tuning/context-overflow.js';
+export { DEFAULT_MAX_BATCH_SIZE, AUTO_START_CONCURRENCY, AUTO_MAX_CONCURRENCY } from './tuning/tuning-defaults.js';
+export { tuningFor } from './predict/tuning-for.js';
+export { DEFAULT_TUNE_SIZES, DEFAULT_TUNE_TOLERANCE } from './operators/tune-batch-size.js';
 
 // Response formats and readers.
 export { RESPONSE_FORMATS, RESPONSE_FORMAT_NAMES, FORMAT_OPTION_SHAPES, type ResponseFormatName } from './formats/registry.js';
@@ -50,6 +60,9 @@ export { runtimeFor } from './resilience/model-runtime.js';
 export { connectionCircuit, type ConnectionCircuitOptions } from './resilience/connection-circuit.js';
 export { retryDelay, retryDelays, RETRY_STRATEGIES, type RetryDelayOptions, type RetryStrategy } from './resilience/retry-delays.js';
 export { TokenBucket } from './resilience/token-bucket.js';
+export { SlidingWindow, type WindowCharge, type SlidingWindowOptions } from './resilience/sliding-window.js';
+export { RateLimits, DEFAULT_WINDOW_MS, type RateLimitsOptions, type RateLimitsLease } from './resilience/rate-limits.js';
+export { readRateLimitHeaders, rateLimitHeadersOf, type RateLimitHeaders, type RateLimitReading } from './resilience/rate-limit-headers.js';
 export { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';
 export { CircuitBreaker } from './resilience/circuit-breaker.js';
 export { RateGate } from './resilience/rate-gate.js';

@@ -6,8 +6,10 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 
 export interface BatchingSettings {
-  /** Emit a batch when it holds this many records. */
+  /** Emit a batch when it holds this many records (with `auto`, the quality cap `maxBatchSize`). */
   size: number;
+  /** `batchSize: 'auto'`: `size` is the cap and a run tunes below it; plans (dry runs, deferred jobs) use the cap. */
+  auto?: boolean;
   /** Emit a partial batch this long after its first record arrived. */
   timeoutMs: number;
   /** Start a new batch rather than let the sum of token estimates exceed this. */
@@ -23,7 +25,7 @@ export interface BatchingSettings {
  * batcher.flush(); // the last, partial batch
  */
 export class Batcher<T> {
-  readonly #settings: BatchingSettings;
+  #settings: BatchingSettings;
   readonly #tokensOf: (value: T) => number;
   readonly #emit: (batch: T[]) => void;
   #batch: T[] = [];
@@ -52,6 +54,25 @@ export class Batcher<T> {
     else if (this.#batch.length === 1 && Number.isFinite(this.#settings.timeoutMs)) {
       this.#timer = (this.#settings.scheduler ?? asyncScheduler).schedule(() => this.flush(), this.#settings.timeoutMs);
     }
+  }
+
+  /** The size and token budget batches are cut to now. */
+  get limits(): { size: number; maxTokens?: number } {
+    return { size: this.#settings.size, maxTokens: this.#settings.maxTokens };
+  }
+
+  /**
+   * Changes the size and token budget of the batches cut from now on (a tuner
+   * learned better ones); the open batch goes out at once if it is already full
+   * by the new limits.
+   *
+   * @example
+   * batcher.resize({ size: 10 }); // the open batch of 12 goes out now
+   */
+  resize(limits: { size?: number; maxTokens?: number }): void {
+    this.#settings = { ...this.#settings, ...(limits.size !== undefined && { size: limits.size }), ...('maxTokens' in limits && { maxTokens: limits.maxTokens }) };
+    const { size, maxTokens } = this.#settings;
+    if (this.#batch.length >= size || (maxTokens !== undefined && this.#batch.length > 1 && this.#tokens > maxTokens)) this.flush();
   }
 
   /** Emits the open batch now, if it holds anything. */

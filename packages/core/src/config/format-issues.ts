@@ -55,8 +55,14 @@ function expectation(issue: Issue): string {
       return `expected a value ${issue.inclusive === false ? '<' : '<='} ${issue.maximum}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
+    case 'invalid_union': {
+      // `batchSize: 'auto' | number`: say both, with the number's own rule (">= 1", "an integer").
+      const branches = (issue.errors ?? []).map((errors) => errors[0]).filter((e): e is Issue => e !== undefined);
+      const literal = branches.find((e) => e.code === 'invalid_value');
+      const other = branches.find((e) => e !== literal && e.path.length === 0);
+      if (literal?.code === 'invalid_value' && other) return `expected ${literal.values.map((v) => JSON.stringify(v)).join(' or ')} or ${expectation(other).replace(/^expected /, '')}`;
       return 'expected false or an object of the documented shape';
+    }
     default:
       return issue.message.replace(/^Invalid input: /, '');
   }

@@ -12,7 +12,7 @@ import type { AnswerCache } from '../cache/answer-cache.js';
 import { LruCache } from '../cache/lru-cache.js';
 import { RunStats } from '../metrics/run-stats.js';
 import type { Model } from '../model/model.js';
-import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent, TuneEvent } from '../results/events.js';
 import type { BatchingSettings } from '../batching/batcher.js';
 import type { PromptSettings } from '../prompt/prompt-settings.js';
 import type { CallSettings } from '../resilience/call-settings.js';
@@ -25,6 +25,7 @@ import type { CacheSettings, FlowSettings, OutputSettings, ParseSettings, Repair
 import { jsonSchemaOf } from './json-schema-of.js';
 import { checkTemplate } from '../prompt/check-template.js';
 import { runCost, type CostSettings } from '../cost/run-cost.js';
+import { AUTO_START_CONCURRENCY, DEFAULT_MAX_BATCH_SIZE } from '../tuning/tuning-defaults.js';
 
 /** Numbers may come as strings from the proposal's MAP['batch.size', '50'] or a CLI. */
 export const numeric = (schema: z.ZodNumber) =>
@@ -51,14 +52,19 @@ const circuitBreakerSchema = z.strictObject({
   cooldownMs: numeric(z.number().int().min(0)).default(30_000),
 });
 
+/** A number, or `'auto'`: the run finds it (see the tuning docs). */
+const orAuto = <S extends z.ZodType>(schema: S) => z.union([z.literal('auto'), schema]);
+
 const batchingShape = {
-  batchSize: numeric(z.number().int().min(1).max(10_000)).default(20),
+  batchSize: orAuto(numeric(z.number().int().min(1).max(10_000))).default('auto'),
+  /** The quality cap of `batchSize: 'auto'`: batches never hold more records. */
+  maxBatchSize: numeric(z.number().int().min(1).max(10_000)).optional(),
   batchTimeoutMs: numeric(z.number().int().min(0)).default(1000),
   maxBatchTokens: numeric(z.number().int().min(1)).optional(),
 };
 
 const flowShape = {
-  concurrency: numeric(z.number().int().min(1).max(1024)).default(4),
+  concurrency: orAuto(numeric(z.number().int().min(1).max(1024))).default('auto'),
   ordered: flag().default(true),
   reorderWindow: numeric(z.number().int().min(0)).optional(),
   adaptiveConcurrency: flag().default(false),
@@ -118,6 +124,7 @@ const outputShape = {
   onBatch: callback<(event: BatchEvent) => void>('onBatch').optional(),
   onRetry: callback<(event: RetryEvent) => void>('onRetry').optional(),
   onRateLimit: callback<(event: RateLimitEvent) => void>('onRateLimit').optional(),
+  onTune: callback<(event: TuneEvent) => void>('onTune').optional(),
   stats: z.custom<RunStats>((v) => v instanceof RunStats, { message: 'expected a RunStats' }).optional(),
 };
 
@@ -185,6 +192,7 @@ export interface ResolvedOptions {
  *
  * @example
  * resolveOptions({ 'batch.size': '50', valueField: 'sentiment' }).batching.size // → 50
+ * resolveOptions({}).batching // → { size: 50, auto: true, … }: the cap, tuned below it while a run goes
  */
 export function resolveOptions(options: PredictOptions = {}, model?: Pick<Model, 'defaults'> & { name?: string }, caller = 'mlPredict'): ResolvedOptions {
   const resolved = slice(parseOptions(options, model, caller));
@@ -205,6 +213,10 @@ export function parseOptions(options: PredictOptions = {}, model?: Pick<Model, '
   const parsed = optionsSchema.safeParse(givenOptions(options, model), { reportInput: true });
   if (!parsed.success) throw new TypeError(formatOptionIssues(caller, parsed.error.issues, [...OPTION_NAMES, ...Object.keys(DOTTED_KEYS)]));
   if (parsed.data.promptTemplate !== undefined) checkTemplate(parsed.data.promptTemplate, caller);
+  const { batchSize, maxBatchSize } = parsed.data;
+  if (typeof batchSize === 'number' && maxBatchSize !== undefined && batchSize > maxBatchSize) {
+    throw new TypeError(`${caller}: invalid options:\n  - "batchSize" (batch.size) is ${batchSize}, over "maxBatchSize" (${maxBatchSize}); lower batchSize, raise maxBatchSize, or give batchSize: 'auto' to stay under the cap`);
+  }
   return parsed.data;
 }
 
@@ -227,12 +239,16 @@ function slice(o: ParsedOptions): ResolvedOptions {
   const own = Object.fromEntries(Object.keys(format.options).map((key) => [key, (o as Record<string, unknown>)[key]]));
   const defaults = promptDefaults(format, o);
   const hooks = { onRequest: o.onRequest, onRetry: o.onRetry, onRateLimit: o.onRateLimit };
+  // 'auto': planning (dry runs, deferred jobs) sees the cap and the starting concurrency; a run tunes from there.
+  const size = o.batchSize === 'auto' ? (o.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE) : o.batchSize;
+  const concurrency = o.concurrency === 'auto' ? AUTO_START_CONCURRENCY : o.concurrency;
   return {
-    batching: { size: o.batchSize, timeoutMs: o.batchTimeoutMs, maxTokens: o.maxBatchTokens, scheduler: o.scheduler },
+    batching: { size, auto: o.batchSize === 'auto', timeoutMs: o.batchTimeoutMs, maxTokens: o.maxBatchTokens, scheduler: o.scheduler },
     flow: {
-      concurrency: o.concurrency,
+      concurrency,
+      autoConcurrency: o.concurrency === 'auto',
       ordered: o.ordered,
-      reorderWindow: o.reorderWindow ?? o.batchSize * o.concurrency * 4,
+      reorderWindow: o.reorderWindow ?? size * concurrency * 4,
       adaptiveConcurrency: o.adaptiveConcurrency,
       deadlineMs: o.deadlineMs,
       signal: o.signal,
@@ -261,7 +277,7 @@ function slice(o: ParsedOptions): ResolvedOptions {
     repair: { fallback: o.fallback, circuitBreaker: o.circuitBreaker, votes: o.votes },
     call: { maxRetries: o.maxRetries, retry: o.retry, requestTimeoutMs: o.requestTimeoutMs, requestsPerMinute: o.requestsPerMinute, tokensPerMinute: o.tokensPerMinute },
     cache: o.cache === true ? new LruCache() : o.cache === false ? undefined : o.cache,
-    output: { onError: o.onError, onBatch: o.onBatch, stats: o.stats, ...hooks },
+    output: { onError: o.onError, onBatch: o.onBatch, onTune: o.onTune, stats: o.stats, ...hooks },
     cost: { price: o.price, budget: o.budget },
   };
 }

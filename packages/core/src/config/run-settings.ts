@@ -8,13 +8,16 @@ import type { SchedulerLike } from 'rxjs';
 import type { AnswerCache } from '../cache/answer-cache.js';
 import type { RunStats } from '../metrics/run-stats.js';
 import type { StructuredOutputMode } from '../model/runtime.js';
-import type { BatchEvent } from '../results/events.js';
+import type { BatchEvent, TuneEvent } from '../results/events.js';
 import type { AnswerReadOptions, ResponseFormat } from '../formats/response-format.js';
 import type { CallHooks } from '../resilience/call-settings.js';
 
 /** Concurrency, ordering and cancellation of a run. */
 export interface FlowSettings {
+  /** Batches in flight; with `autoConcurrency`, where the run starts. */
   concurrency: number;
+  /** `concurrency: 'auto'`: the run tunes it (see tuning/). */
+  autoConcurrency?: boolean;
   ordered: boolean;
   /** Results held back behind a slow earlier batch, at most (ordered runs). */
   reorderWindow: number;
@@ -50,6 +53,8 @@ export interface RepairSettings {
 export interface OutputSettings extends CallHooks {
   onError: 'emit' | 'throw';
   onBatch?: (event: BatchEvent) => void;
+  /** Each self-tuning decision (`batchSize` / `concurrency` `'auto'`). */
+  onTune?: (event: TuneEvent) => void;
   stats?: RunStats;
 }
 

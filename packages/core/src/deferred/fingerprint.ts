@@ -23,6 +23,7 @@ const STEERING_OPTIONS = new Set([
   'onBatch',
   'onRetry',
   'onRateLimit',
+  'onTune',
   'onStatus',
   'stats',
   'scheduler',

@@ -49,7 +49,7 @@ export type ExecutorCaller = keyof typeof OWN_SHAPES;
 const FROM_MODEL_DEFAULTS = ['temperature', 'maxTokens', ...Object.keys(call)];
 
 /** Options that batch; the executor sends one request per task. */
-const BATCHING_ONLY = new Set(['batchSize', 'batchTimeoutMs', 'maxBatchTokens', 'votes', 'cache', 'responseFormat', 'promptTemplate', 'instruction', 'valueField', 'valueSchema', 'structuredOutput', 'ordered']);
+const BATCHING_ONLY = new Set(['batchSize', 'maxBatchSize', 'batchTimeoutMs', 'maxBatchTokens', 'votes', 'cache', 'responseFormat', 'promptTemplate', 'instruction', 'valueField', 'valueSchema', 'structuredOutput', 'ordered']);
 
 /** The settings one model's calls use in an executor run. */
 export interface ExecutorCallSettings {

@@ -4,7 +4,7 @@
  * `events$` for logs and meters.
  */
 import { Subject, type Observable } from 'rxjs';
-import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent } from '../results/events.js';
+import type { BatchEvent, RateLimitEvent, RequestEvent, RetryEvent, TuneEvent } from '../results/events.js';
 import type { PredictErrorCode, PredictResult } from '../results/result.js';
 import { tokenCount } from '../model/token-usage.js';
 
@@ -19,6 +19,7 @@ export type RunEvent =
   | ({ type: 'batch' } & BatchEvent)
   | ({ type: 'retry' } & RetryEvent)
   | ({ type: 'rate_limit' } & RateLimitEvent)
+  | ({ type: 'tune' } & TuneEvent)
   | { type: 'result'; result: PredictResult<unknown, unknown, unknown> };
 
 export interface StatsSnapshot {
@@ -46,9 +47,20 @@ export interface StatsSnapshot {
   costUsd?: number;
   /** From `prices`, when given (prompt and completion tokens only; see `costUsd`). */
   estimatedCost?: number;
+  /** With `batchSize` or `concurrency` `'auto'`: the settings the tuners chose last, and how many decisions they made. */
+  tuning?: TuningSnapshot;
   /** Since the first event. */
   elapsedMs: number;
   recordsPerSecond: number;
+}
+
+/** What self-tuning settled on so far (the last value of each setting tuned; timing probes aside). */
+export interface TuningSnapshot {
+  batchSize?: number;
+  maxBatchTokens?: number;
+  concurrency?: number;
+  /** Decisions made, `start` ones and probes included. */
+  decisions: number;
 }
 
 export class RunStats {
@@ -56,7 +68,8 @@ export class RunStats {
   readonly #prices?: PriceTable;
   #startedAt?: number;
   #cost = { usd: 0, unpriced: 0 };
-  #s: Omit<StatsSnapshot, 'costUsd' | 'estimatedCost' | 'elapsedMs' | 'recordsPerSecond'> = {
+  #tuning?: TuningSnapshot;
+  #s: Omit<StatsSnapshot, 'costUsd' | 'estimatedCost' | 'tuning' | 'elapsedMs' | 'recordsPerSecond'> = {
     records: 0,
     values: 0,
     errors: 0,
@@ -92,7 +105,14 @@ export class RunStats {
     const s = { ...this.#s, errorsByCode: { ...this.#s.errorsByCode } };
     const cost = this.#prices && (s.promptTokens * this.#prices.promptPerMillion + s.completionTokens * this.#prices.completionPerMillion) / 1e6;
     const costUsd = this.#cost.unpriced === 0 ? { costUsd: this.#cost.usd } : {};
-    return { ...s, ...costUsd, ...(cost !== undefined && { estimatedCost: cost }), elapsedMs, recordsPerSecond: elapsedMs > 0 ? (s.records * 1000) / elapsedMs : 0 };
+    return {
+      ...s,
+      ...costUsd,
+      ...(cost !== undefined && { estimatedCost: cost }),
+      ...(this.#tuning && { tuning: { ...this.#tuning } }),
+      elapsedMs,
+      recordsPerSecond: elapsedMs > 0 ? (s.records * 1000) / elapsedMs : 0,
+    };
   }
 
   /** @internal called by the run */
@@ -129,6 +149,12 @@ export class RunStats {
       }
       case 'rate_limit':
         break;
+      case 'tune': {
+        const tuning = (this.#tuning ??= { decisions: 0 });
+        tuning.decisions++;
+        if (event.reason !== 'probe') tuning[event.setting] = event.to;
+        break;
+      }
     }
     this.#events.next(event);
   }

@@ -50,6 +50,11 @@ export interface CompletionResponse {
   /** 'stop', 'length' (truncated), 'content_filter', … as the provider says. */
   finishReason?: string;
   usage?: TokenUsage;
+  /**
+   * The server's rate-limit headers (`x-ratelimit-*`, and `openai-processing-ms`),
+   * lower-cased, when it sent any: a quota learns the allowance from them.
+   */
+  headers?: Record<string, string>;
 }
 
 /** One embeddings request: up to the provider's input-count limit. */
@@ -72,10 +77,21 @@ export interface EmbeddingResponse {
 export interface ModelLimits {
   /** At most this many requests in flight for this model, across all users of it. */
   maxConcurrency?: number;
-  /** Smooth client-side request budget per minute. */
+  /**
+   * Requests per minute the provider allows, counted as a server counts them: a
+   * sliding window (one second unless the server's headers show another) that
+   * allows the burst the window allows. Learned from `x-ratelimit-*` headers when
+   * not given (by the local quota).
+   */
   requestsPerMinute?: number;
-  /** Smooth client-side token budget per minute (estimated prompt + max completion). */
+  /**
+   * Tokens per minute the provider allows (prompt estimate plus `maxTokens`),
+   * charged once per request the server accepts and reconciled with the usage it
+   * reports; a sliding window like `requestsPerMinute`'s, learned the same way.
+   */
   tokensPerMinute?: number;
+  /** The most prompt tokens (plus `maxTokens`) one request may carry: the context window. Auto batch sizes stay under it. */
+  maxPromptTokens?: number;
 }
 
 /**

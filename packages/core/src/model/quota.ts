@@ -11,6 +11,8 @@ import type { TokenUsage } from './model.js';
 export interface QuotaRequest {
   /** Estimated tokens (prompt estimate plus `maxTokens` or an output estimate). */
   tokens: number;
+  /** Of `tokens`, the budget for the answer (`maxTokens`); the rest is the prompt estimate, which the server's count replaces. */
+  completionTokens?: number;
   /** Aborting rejects a pending `acquire` at once with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -19,6 +21,10 @@ export interface QuotaRequest {
 export interface QuotaOutcome {
   /** Tokens the server counted; reconciles the estimate charged at `acquire`. */
   usage?: TokenUsage;
+  /** The server's rate-limit headers (`x-ratelimit-*`, `openai-processing-ms`), success or failure: a quota may learn its allowance from them. */
+  headers?: Record<string, string>;
+  /** The server refused the request (a 429) and did not count it: its charge is given back. */
+  refused?: boolean;
 }
 
 /** A granted request: holds a concurrency slot until released. */

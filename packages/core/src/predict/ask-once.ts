@@ -8,6 +8,8 @@ import type { ModelCallError } from '../model/errors.js';
 import type { ParseSettings } from '../config/run-settings.js';
 import type { PromptSettings } from '../prompt/prompt-settings.js';
 import { spendEstimate } from '../cost/spend-estimate.js';
+import { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from '../batching/estimate-tokens.js';
+import type { AnswerSample } from '../tuning/batch-size-tuner.js';
 import { callModel, type CallPolicy } from '../resilience/call-model.js';
 import { finiteUsage } from '../model/token-usage.js';
 import { buildBatchRequest, readBatchAnswer } from './batch-request.js';
@@ -18,6 +20,8 @@ export interface AskContext {
   policy: CallPolicy;
   batchId: number;
   signal: AbortSignal;
+  /** Told what each request came back with (its size, its tokens, its answer's shape): the batch-size tuner. */
+  observe?: (sample: AnswerSample) => void;
 }
 
 export type AskOutcome =
@@ -46,20 +50,25 @@ export async function askOnce(records: ReadonlyArray<{ text: string; input: unkn
   const { request, mode } = buildBatchRequest(records, ctx.prompt, parse, runtime.structuredOutput);
   const shape = request.responseShape;
   const estimate = spendEstimate(request, records.length);
-  const tokens = estimate.promptTokens + (parse.maxTokens ?? 0);
-  const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, signal: ctx.signal, estimate });
+  const { promptTokens } = estimate;
+  const tokens = promptTokens + (parse.maxTokens ?? 0);
+  const outcome = await callModel(request, ctx.policy, { batchId: ctx.batchId, records: records.length, tokens, completionTokens: parse.maxTokens ?? 0, signal: ctx.signal, estimate });
+  const sample = ctx.observe && { records: records.length, recordTokens: records.reduce((sum, r) => sum + estimateTokens(r.text) + PER_RECORD_OVERHEAD_TOKENS, 0), promptTokens };
   if (!outcome.ok) {
     // 'auto': an endpoint that refuses the shape is asked again with the next weaker one; the model's runtime remembers.
     if (parse.structuredOutput === 'auto' && shape && refusesShape(outcome.error)) {
       runtime.structuredOutput = mode === 'json_schema' ? 'json_object' : 'off';
       return askOnce(records, ctx);
     }
+    if (sample && outcome.error.kind === 'context_length') ctx.observe!({ ...sample, outcome: 'overflow', answered: 0, message: outcome.error.message });
     return outcome;
   }
 
   const { response } = outcome;
   const usage = finiteUsage(response.usage);
-  return { ok: true, attempts: outcome.attempts, ...readBatchAnswer(response, records.length, parse), ...(usage && { usage }) };
+  const read = readBatchAnswer(response, records.length, parse);
+  if (sample) ctx.observe!({ ...sample, outcome: read.truncated ? 'truncated' : read.unreadable ? 'unreadable' : 'answered', answered: read.values.size });
+  return { ok: true, attempts: outcome.attempts, ...read, ...(usage && { usage }) };
 }
 
 function refusesShape(error: ModelCallError): boolean {

@@ -9,6 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Model } from '../model/model.js';
 import type { ModelCallError } from '../model/errors.js';
+import type { RequestEvent } from '../results/events.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { Batcher } from '../batching/batcher.js';
 import { estimateTokens, PER_RECORD_OVERHEAD_TOKENS } from '../batching/estimate-tokens.js';
@@ -26,6 +27,10 @@ import { SharedAnswers } from './shared-answers.js';
 import { runCacheKey } from './run-cache-key.js';
 import { checkValue } from './check-value.js';
 import { runCost, type RunCost } from '../cost/run-cost.js';
+import type { RunTuning } from '../tuning/run-tuning.js';
+import { AUTO_MAX_CONCURRENCY } from '../tuning/tuning-defaults.js';
+import type { TuneEvent } from '../results/events.js';
+import { tuningFor } from './tuning-for.js';
 
 /** Where a push-mode predictor sends what happens. */
 export interface PredictorHandlers<T, V, K> {
@@ -72,9 +77,11 @@ const nextTurn = setImmediate;
  * (`for await` over the predictor).
  */
 export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIterable<PredictResult<T, V, K>> {
-  /** The bound on records in flight: concurrency × batchSize + the reorder window. */
-  readonly maxInFlight: number;
   readonly #options: ResolvedOptions;
+  /** With `batchSize` or `concurrency` `'auto'`: the run's tuners. */
+  readonly #tuning?: RunTuning;
+  /** Batches already cut to the tuned limits (a probe is drawn once per batch). */
+  readonly #fitted = new WeakSet<WorkItem<T, K>[]>();
   readonly #handlers?: PredictorHandlers<T, V, K>;
   readonly #abort = new AbortController();
   readonly #resolve: BatchResolver;
@@ -104,7 +111,6 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
   constructor(model: Model, options: ResolvedOptions, parts: PredictorParts = {}, handlers?: PredictorHandlers<T, V, K>) {
     this.#options = options;
     this.#handlers = handlers;
-    this.maxInFlight = maxRecordsInFlight(options);
     // Every request of the run listens on this signal: many listeners are by design, not a leak.
     setMaxListeners(0, this.#abort.signal);
     const { signal } = options.flow;
@@ -113,17 +119,46 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
       else signal.addEventListener('abort', this.#onUserAbort, { once: true });
     }
     this.#results = options.flow.ordered ? new OrderedResults() : new UnorderedResults();
+    this.#tuning = tuningFor(model, options, this.#onTune, (limits) => this.#batcher?.resize(limits));
+    const tuning = this.#tuning;
+    // The tuners hear every request; whether batches were waiting for a slot tells the concurrency tuner the limit mattered.
+    const hooks = tuning ? { ...options.output, onRequest: (e: RequestEvent) => (tuning.onRequest(e, this.#queue.length > 0), options.output.onRequest?.(e)) } : options.output;
     const policy = callPolicyFor(model, runtimeFor(model), {
       call: options.call,
-      hooks: options.output,
+      hooks,
       stats: options.output.stats,
       adaptiveConcurrency: options.flow.adaptiveConcurrency ? options.flow.concurrency : undefined,
       ...(parts.cost ?? runCost(model.name, options.cost)),
     });
-    this.#resolve = parts.resolver?.(policy) ?? chatResolver({ prompt: options.prompt, parse: options.parse, repair: options.repair, policy });
+    this.#resolve = parts.resolver?.(policy) ?? chatResolver({ prompt: options.prompt, parse: options.parse, repair: options.repair, policy, tuning });
     this.#checkText = parts.checkText;
     if (options.cache) this.#shared = new SharedAnswers(options.cache, runCacheKey(model.name, options), (raw) => this.#fromCache(raw));
-    this.#batcher = new Batcher(options.batching, (item) => item.tokens, (batch) => this.#enqueue(batch));
+    const batching = tuning ? { ...options.batching, size: tuning.batchSize ?? options.batching.size, maxTokens: tuning.maxBatchTokens } : options.batching;
+    this.#batcher = new Batcher(batching, (item) => item.tokens, (batch) => this.#enqueue(batch));
+    tuning?.start();
+  }
+
+  /**
+   * The bound on records in flight: concurrency × batchSize + the reorder
+   * window. With `'auto'` it follows the tuned settings, with room for the
+   * concurrency to double (the tuner grows only while batches wait for a slot).
+   */
+  get maxInFlight(): number {
+    if (!this.#tuning) return maxRecordsInFlight(this.#options);
+    const { batching, flow } = this.#options;
+    const tuned = this.#tuning.concurrency;
+    const concurrency = tuned === undefined ? flow.concurrency : Math.min(AUTO_MAX_CONCURRENCY, 2 * tuned);
+    return concurrency * (this.#tuning.batchSize ?? batching.size) + flow.reorderWindow;
+  }
+
+  /** Batches run at once now: the option, or what the tuner allows. */
+  get #concurrency(): number {
+    return this.#tuning?.concurrency ?? this.#options.flow.concurrency;
+  }
+
+  /** The size batches are cut to now. */
+  get #batchSize(): number {
+    return this.#tuning?.batchSize ?? this.#options.batching.size;
   }
 
   /** True once the session ended, failed or was closed: it takes and delivers nothing more. */
@@ -266,16 +301,42 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
   }
 
   #pump(): void {
-    const { concurrency, reorderWindow } = this.#options.flow;
-    while (!this.#closed && this.#running < concurrency && this.#queue.length > 0) {
-      const next = this.#queue[0]!;
+    const { reorderWindow } = this.#options.flow;
+    while (!this.#closed && this.#running < this.#concurrency && this.#queue.length > 0) {
+      const next = this.#tuning ? this.#fitHead() : this.#queue[0]!;
+      if (!next) return;
       // The reorder window bounds results held back behind a slow earlier batch.
       const ahead = next[next.length - 1]!.seq - this.#results.nextSeq;
-      if (this.#options.flow.ordered && this.#running > 0 && ahead >= reorderWindow + concurrency * this.#options.batching.size) return;
+      if (this.#options.flow.ordered && this.#running > 0 && ahead >= reorderWindow + this.#concurrency * this.#batchSize) return;
       this.#queue.shift();
       void this.#runBatch(next);
     }
   }
+
+  /**
+   * The next batch, cut to what the tuner knows now: a batch formed before the
+   * run learned its context or a smaller size is never sent whole.
+   */
+  #fitHead(): WorkItem<T, K>[] | undefined {
+    const head = this.#queue[0]!;
+    let parts: WorkItem<T, K>[][];
+    try {
+      parts = this.#tuning!.fit(head, !this.#fitted.has(head));
+    } catch (error) {
+      // An onTune hook threw.
+      this.#fail(error);
+      return undefined;
+    }
+    for (const part of parts) this.#fitted.add(part);
+    if (parts.length > 1 || parts[0] !== head) this.#queue.splice(0, 1, ...parts);
+    return this.#queue[0];
+  }
+
+  /** A tuning decision: into stats, then to `onTune`. */
+  readonly #onTune = (event: TuneEvent): void => {
+    this.#options.output.stats?.record({ type: 'tune', ...event });
+    this.#options.output.onTune?.(event);
+  };
 
   async #runBatch(items: WorkItem<T, K>[]): Promise<void> {
     this.#running++;

@@ -18,6 +18,8 @@ import { checkValue } from './check-value.js';
 import type { PredictErrorCode } from '../results/result.js';
 import type { WorkItem } from './work-item.js';
 import { recordShare } from './record-share.js';
+import type { RunTuning } from '../tuning/run-tuning.js';
+import type { AnswerSample } from '../tuning/batch-size-tuner.js';
 
 /**
  * A lone record whose answer was unreadable or left out is asked this many more
@@ -57,6 +59,8 @@ export interface ChatResolverParts {
   parse: ParseSettings;
   repair: RepairSettings;
   policy: CallPolicy;
+  /** With `batchSize: 'auto'`: told what each request came back with, and cuts an overflowing prompt to what it learned. */
+  tuning?: Pick<RunTuning, 'onAnswer' | 'fitContext'>;
 }
 
 /**
@@ -69,7 +73,8 @@ export function chatResolver(parts: ChatResolverParts): BatchResolver {
   const fallback: FallbackBreaker | undefined = parts.repair.circuitBreaker ? { breaker: new CircuitBreaker(parts.repair.circuitBreaker), lastFailure: 'none yet' } : undefined;
   return async (items, batchId, run) => {
     const report: BatchReport = { requests: 0, warnings: [], promptTokens: 0, completionTokens: 0 };
-    await resolveGroup(items, true, { ...parts, fallback, batchId, signal: run.signal, settle: run.settle, stop: run.stop, report });
+    const observe = parts.tuning && ((sample: AnswerSample) => parts.tuning!.onAnswer(sample));
+    await resolveGroup(items, true, { ...parts, fallback, batchId, signal: run.signal, settle: run.settle, stop: run.stop, report, observe });
     return report;
   };
 }
@@ -80,6 +85,7 @@ interface GroupContext extends AskContext {
   settle: Settle;
   stop(error: ModelCallError): void;
   report: BatchReport;
+  tuning?: ChatResolverParts['tuning'];
 }
 
 async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext): Promise<void> {
@@ -161,5 +167,11 @@ async function onCallFailed(items: WorkItem[], error: ModelCallError, ctx: Group
   if (error.kind !== 'context_length') return settleCallFailure(items, error, ctx.signal, ctx.settle);
   if (items.length === 1) return settleAll(items, 'too_large', `the record alone does not fit the model's context window: ${error.message}`, ctx.settle);
   for (const item of items) item.repairs++;
+  // A tuned run has just learned what fits: the parts go at once, each sized to fit, rather than halves one after another.
+  const parts = ctx.tuning?.fitContext(items);
+  if (parts && parts.length > 1) {
+    await Promise.all(parts.map((part) => resolveGroup(part, false, ctx)));
+    return;
+  }
   return resolveHalves(items, ctx);
 }

@@ -59,6 +59,7 @@ const OPTION_NAMES = [
   'maxConcurrency',
   'requestsPerMinute',
   'tokensPerMinute',
+  'maxPromptTokens',
   'quota',
 ] as const satisfies ReadonlyArray<keyof OpenAIModelOptions>;
 const everyOptionListed: Record<Exclude<keyof OpenAIModelOptions, (typeof OPTION_NAMES)[number]>, never> = {};
@@ -94,12 +95,12 @@ export function openAIModel(options: OpenAIModelOptions): Model & { readonly cli
       maxRetries: 0,
       timeout: 10 * 60_000, // the retry owner sets a tighter per-attempt timeout through the signal
     });
-  const { maxConcurrency, requestsPerMinute, tokensPerMinute } = options;
+  const { maxConcurrency, requestsPerMinute, tokensPerMinute, maxPromptTokens } = options;
 
   return {
     name: options.name ?? `openai:${options.model}`,
     defaults: options.defaults,
-    limits: { maxConcurrency, requestsPerMinute, tokensPerMinute },
+    limits: { maxConcurrency, requestsPerMinute, tokensPerMinute, maxPromptTokens },
     runtime: createModelRuntime({ quota: options.quota, limits: { maxConcurrency, requestsPerMinute, tokensPerMinute } }),
     client,
     batches: openAIBatches(client, options.model),

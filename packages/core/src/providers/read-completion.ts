@@ -10,6 +10,7 @@
 import type { CompletionResponse } from '../model/model.js';
 import { ModelCallError } from '../model/errors.js';
 import { openAIUsage } from '../model/token-usage.js';
+import { rateLimitHeadersOf } from '../resilience/rate-limit-headers.js';
 
 /**
  * @example
@@ -57,10 +58,12 @@ export function completionOf(raw: string, response: Pick<Response, 'status' | 'h
   const text = contentText(message.content);
   if (text === undefined) throw fail(`the server's answer has no readable text: message.content is ${describeContent(message.content)}`);
   const usage = openAIUsage(completion.usage);
+  const headers = rateLimitHeadersOf(response.headers);
   return {
     text,
     ...(typeof choice.finish_reason === 'string' && { finishReason: choice.finish_reason }),
     ...(usage && { usage }),
+    ...(headers && { headers }),
   };
 }
 

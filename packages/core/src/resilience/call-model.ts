@@ -7,7 +7,7 @@
 import type { CompletionRequest, CompletionResponse, Model } from '../model/model.js';
 import { ModelCallError, isAbortError, isRetryable } from '../model/errors.js';
 import type { ModelRuntime } from '../model/runtime.js';
-import type { QuotaLease } from '../model/quota.js';
+import type { QuotaLease, QuotaOutcome } from '../model/quota.js';
 import { finiteUsage } from '../model/token-usage.js';
 import { costOf, type ModelPrice } from '../cost/price-table.js';
 import type { RunBudget, SpendEstimate } from '../cost/run-budget.js';
@@ -15,8 +15,8 @@ import { endLease, reserveBudget } from '../cost/budget-lease.js';
 import { abortableSleep, abortReason } from './abortable-sleep.js';
 import type { CallHooks } from './call-settings.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
+import type { RateLimits, RateLimitsLease } from './rate-limits.js';
 import { retryDelay, type RetryDelayOptions } from './retry-delays.js';
-import type { TokenBucket } from './token-bucket.js';
 
 export interface CallPolicy extends CallHooks {
   model: Model;
@@ -24,9 +24,8 @@ export interface CallPolicy extends CallHooks {
   retry: RetryDelayOptions;
   maxRetries: number;
   requestTimeoutMs: number;
-  /** This run's own budgets (the `requestsPerMinute` / `tokensPerMinute` options), over the model's quota. */
-  requestsBucket?: TokenBucket;
-  tokensBucket?: TokenBucket;
+  /** This run's own allowance (the `requestsPerMinute` / `tokensPerMinute` options), over the model's quota. */
+  limits?: RateLimits;
   /** Per-run AIMD limiter (adaptive concurrency), if on. */
   adaptive?: ConcurrencyLimiter;
   /** The run's price, for each request's `costUsd`. */
@@ -41,6 +40,8 @@ export interface CallInfo {
   records: number;
   /** Estimated tokens, charged to the token budgets. */
   tokens: number;
+  /** Of `tokens`, the answer's budget (`maxTokens`): the rest is the prompt estimate the server's count corrects. */
+  completionTokens?: number;
   signal: AbortSignal;
   /** For the run's `budget`: the prompt estimate and `max_tokens` apart (else `tokens` counts as prompt). */
   estimate?: SpendEstimate;
@@ -76,17 +77,19 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
   let previousDelay = policy.retry.baseDelayMs;
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
-    const settled = await attemptWithinBudget(send, policy, info).then(
+    const timing = { sentAt: started };
+    const settled = await attemptWithinBudget(send, policy, info, timing).then(
       (response) => ({ response }),
       (thrown: unknown) => ({ error: toModelCallError(thrown, info.signal) }),
     );
+    const waitMs = timing.sentAt - started;
     if ('response' in settled) {
       // Hooks run only after the attempt settled: a throwing hook must never pass for the model's error (and be retried).
       policy.adaptive?.onSuccess();
       const { usage } = settled.response;
       const priced = policy.price && finiteUsage(usage);
       const cost = priced ? { costUsd: costOf(priced, policy.price!) } : {};
-      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage, ...cost, latencyMs: Date.now() - started });
+      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: true, usage, ...cost, latencyMs: Date.now() - started, waitMs });
       return { ok: true, response: settled.response, attempts: attempt };
     }
     const { error } = settled;
@@ -94,7 +97,7 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
     if (error.kind === 'budget') return { ok: false, error, attempts: attempt - 1 };
     // Aborted and circuit-refused calls were never answered (or never sent): not requests.
     if (error.kind !== 'aborted' && error.kind !== 'circuit_open') {
-      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: false, status: error.status, errorKind: error.kind, latencyMs: Date.now() - started });
+      policy.onRequest?.({ batchId: info.batchId, records: info.records, attempt, ok: false, status: error.status, errorKind: error.kind, latencyMs: Date.now() - started, waitMs });
     }
     if (error.kind === 'rate_limited' || error.kind === 'timeout') policy.adaptive?.onOverload();
     if (!isRetryable(error) || attempt > policy.maxRetries) return { ok: false, error, attempts: attempt };
@@ -120,44 +123,60 @@ export async function callWithPolicy<R extends { usage?: CompletionResponse['usa
 }
 
 /** One attempt, sent only once the run's budget (if any) holds its estimated spend; the answer's usage is then what it spent. */
-async function attemptWithinBudget<R extends { usage?: CompletionResponse['usage'] }>(send: (signal: AbortSignal) => Promise<R>, policy: CallPolicy, info: CallInfo): Promise<R> {
+async function attemptWithinBudget<R extends { usage?: CompletionResponse['usage'] }>(
+  send: (signal: AbortSignal) => Promise<R>,
+  policy: CallPolicy,
+  info: CallInfo,
+  timing: { sentAt: number },
+): Promise<R> {
   const spend = await reserveBudget(policy.budget, info.estimate ?? { promptTokens: info.tokens, records: info.records }, info.signal);
   let answer: R | undefined;
   try {
-    answer = await attemptOnce(send, policy, info);
+    answer = await attemptOnce(send, policy, info, timing);
     return answer;
   } finally {
     endLease(spend, answer?.usage, answer !== undefined);
   }
 }
 
-async function attemptOnce<R extends { usage?: CompletionResponse['usage'] }>(send: (signal: AbortSignal) => Promise<R>, policy: CallPolicy, info: CallInfo): Promise<R> {
+async function attemptOnce<R extends { usage?: CompletionResponse['usage'] }>(
+  send: (signal: AbortSignal) => Promise<R>,
+  policy: CallPolicy,
+  info: CallInfo,
+  timing: { sentAt: number },
+): Promise<R> {
   const { runtime } = policy;
   const { signal } = info;
   // An endpoint that keeps refusing connections is not called again until its circuit half-opens.
   const refusal = await runtime.circuit.admit(signal);
   if (refusal) throw refusal;
   let lease: QuotaLease | undefined;
+  let runLease: RateLimitsLease | undefined;
   let releaseRun: (() => void) | undefined;
-  let usage: CompletionResponse['usage'];
+  // What the server said, for the quota: its count, its rate-limit headers, whether it refused (and so did not count) the request.
+  let outcome: QuotaOutcome | undefined;
+  const asked = { tokens: info.tokens, completionTokens: info.completionTokens, signal };
   try {
-    await policy.requestsBucket?.take(1, signal);
-    await policy.tokensBucket?.take(info.tokens, signal);
     // The run's own (adaptive) slot first: a run throttled after 429s must not sit on the model's slots.
     releaseRun = await policy.adaptive?.acquire(signal);
-    lease = await runtime.quota.acquire({ tokens: info.tokens, signal });
+    runLease = await policy.limits?.acquire(asked);
+    lease = await runtime.quota.acquire(asked);
+    timing.sentAt = Date.now();
     const response = await withTimeout(policy.requestTimeoutMs, signal, send);
-    usage = response.usage;
+    const { headers } = response as { headers?: Record<string, string> };
+    outcome = { ...(response.usage && { usage: response.usage }), ...(headers && { headers }) };
     runtime.circuit.recordAnswer();
     return response;
   } catch (error) {
+    if (ModelCallError.isInstance(error)) outcome = { headers: error.headers, refused: error.kind === 'rate_limited' || error.status === 429 };
     if (isConnectionFailure(error)) runtime.circuit.recordConnectionFailure(error);
     else if (ModelCallError.isInstance(error) && (error.kind === 'http' || error.kind === 'rate_limited' || error.kind === 'context_length')) runtime.circuit.recordAnswer();
     else runtime.circuit.recordInconclusive();
     throw error;
   } finally {
     releaseRun?.();
-    lease?.release(usage && { usage });
+    runLease?.settle(outcome);
+    lease?.release(outcome);
   }
 }
 

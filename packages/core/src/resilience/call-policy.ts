@@ -12,7 +12,7 @@ import type { RunBudget } from '../cost/run-budget.js';
 import type { CallPolicy } from './call-model.js';
 import type { CallHooks, CallSettings } from './call-settings.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { TokenBucket } from './token-bucket.js';
+import { RateLimits } from './rate-limits.js';
 
 export interface CallPolicyParts {
   call: CallSettings;
@@ -38,8 +38,7 @@ export function callPolicyFor(model: Model, runtime: ModelRuntime, parts: CallPo
     retry: call.retry,
     maxRetries: call.maxRetries,
     requestTimeoutMs: call.requestTimeoutMs,
-    requestsBucket: call.requestsPerMinute ? TokenBucket.perMinute(call.requestsPerMinute) : undefined,
-    tokensBucket: call.tokensPerMinute ? TokenBucket.perMinute(call.tokensPerMinute) : undefined,
+    limits: call.requestsPerMinute || call.tokensPerMinute ? new RateLimits({ requestsPerMinute: call.requestsPerMinute, tokensPerMinute: call.tokensPerMinute }) : undefined,
     adaptive: parts.adaptiveConcurrency ? new ConcurrencyLimiter(parts.adaptiveConcurrency) : undefined,
     price: parts.price,
     budget: parts.budget,

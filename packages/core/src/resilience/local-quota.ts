@@ -1,20 +1,28 @@
 /**
  * The quota of one process: a rate gate (the pause after a 429, with staggered
- * resume), smooth request and token buckets, and a bound on requests in flight.
- * What `openAIModel` uses unless given another `quota`.
+ * resume), request and token windows counted as the server counts them (learned
+ * from its `x-ratelimit-*` headers when not given), and a bound on requests in
+ * flight. What `openAIModel` uses unless given another `quota`.
  */
 import type { ModelLimits } from '../model/model.js';
-import type { Quota, QuotaLease, QuotaRequest } from '../model/quota.js';
+import type { Quota, QuotaLease, QuotaOutcome, QuotaRequest } from '../model/quota.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { RateGate } from './rate-gate.js';
-import { TokenBucket } from './token-bucket.js';
+import { RateLimits } from './rate-limits.js';
 
 /** A local quota, with its parts readable for tests and meters. */
 export interface LocalQuota extends Quota {
   readonly gate: RateGate;
   readonly limiter?: ConcurrencyLimiter;
-  readonly requests?: TokenBucket;
-  readonly tokens?: TokenBucket;
+  /** Requests and tokens per minute, given or learned. */
+  readonly rates: RateLimits;
+  /** Learns the allowance from a response's headers (the call path does it through each lease's `release`). */
+  learn(headers: Readonly<Record<string, string | undefined>>): void;
+}
+
+export interface LocalQuotaOptions {
+  /** Learn limits not given from the server's `x-ratelimit-*` headers (default true). */
+  learn?: boolean;
 }
 
 /**
@@ -25,22 +33,35 @@ export interface LocalQuota extends Quota {
  * const mini = openAIModel({ model: 'gpt-4o-mini', quota });
  * const large = openAIModel({ model: 'gpt-4o', quota });
  */
-export function localQuota(limits: ModelLimits = {}): LocalQuota {
+export function localQuota(limits: ModelLimits = {}, options: LocalQuotaOptions = {}): LocalQuota {
   const gate = new RateGate();
   const limiter = limits.maxConcurrency ? new ConcurrencyLimiter(limits.maxConcurrency) : undefined;
-  const requests = limits.requestsPerMinute ? TokenBucket.perMinute(limits.requestsPerMinute) : undefined;
-  const tokens = limits.tokensPerMinute ? TokenBucket.perMinute(limits.tokensPerMinute) : undefined;
+  const rates = new RateLimits({ requestsPerMinute: limits.requestsPerMinute, tokensPerMinute: limits.tokensPerMinute, learn: options.learn });
   return {
     gate,
     limiter,
-    requests,
-    tokens,
+    rates,
+    learn: (headers) => rates.learn(headers),
     async acquire(request: QuotaRequest): Promise<QuotaLease> {
       await gate.wait(request.signal);
-      await requests?.take(1, request.signal);
-      await tokens?.take(request.tokens, request.signal);
+      // The slot first, then the windows: a charge is dated when the request can really go, as the server dates it.
       const release = await limiter?.acquire(request.signal);
-      return { release: () => release?.() };
+      let lease;
+      try {
+        lease = await rates.acquire(request);
+      } catch (error) {
+        release?.();
+        throw error;
+      }
+      let released = false;
+      return {
+        release: (outcome?: QuotaOutcome) => {
+          if (released) return;
+          released = true;
+          release?.();
+          lease.settle(outcome);
+        },
+      };
     },
     pause: (ms) => gate.pause(ms),
   };

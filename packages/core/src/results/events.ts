@@ -19,7 +19,10 @@ export interface RequestEvent {
   usage?: TokenUsage;
   /** USD for `usage` at the run's price (see `PredictMeta.costUsd`); absent when the price is unknown. */
   costUsd?: number;
+  /** From the attempt's start to its end, waits included. */
   latencyMs: number;
+  /** Of `latencyMs`, the time spent waiting to send (the rate gate, rate windows, concurrency slots). */
+  waitMs?: number;
 }
 
 /** A batch settled: every record it started with has a result. */
@@ -52,4 +55,29 @@ export interface RateLimitEvent {
   waitMs: number;
   resumeAt: number;
   status?: number;
+}
+
+/** What a self-tuning decision changed: the size batches are cut to, their token budget (the context learned), or the batches in flight. */
+export type TunedSetting = 'batchSize' | 'maxBatchTokens' | 'concurrency';
+
+/**
+ * Why: `start` (the first setting), `context` (a prompt overflowed the model's
+ * context, or `maxPromptTokens` bounds it), `truncated` / `unreadable` (answers
+ * at this size came back cut off or unreadable), `timing` (time per record is
+ * lower at another size), `probe` (one batch at another size, to time it),
+ * `recovered` (answers were good again: back up toward the cap), `throughput`
+ * (more in flight answered more), `plateau` (it stopped helping), `latency`
+ * (latency rose), `rate_limited` / `timeout` (the server pushed back).
+ */
+export type TuneReason = 'start' | 'context' | 'truncated' | 'unreadable' | 'timing' | 'probe' | 'recovered' | 'throughput' | 'plateau' | 'latency' | 'rate_limited' | 'timeout';
+
+/** A self-tuning decision (`batchSize: 'auto'`, `concurrency: 'auto'`), passed to `onTune` and recorded in `stats`. */
+export interface TuneEvent {
+  setting: TunedSetting;
+  /** The value before; undefined for `start`. */
+  from?: number;
+  to: number;
+  reason: TuneReason;
+  /** The decision in words, with the numbers behind it. */
+  message: string;
 }

@@ -101,7 +101,6 @@ class SourceRunner<T, V> implements SourceRun {
   readonly done: Promise<void>;
   readonly #options: RunSourceOptions<T, V>;
   readonly #predictor: Predictor<T, V, SourceMessage<T>>;
-  readonly #maxInFlight: number;
   /** Results in read order, waiting to be written. */
   readonly #toWrite: SourceResult<T, V>[] = [];
   readonly #reading = new AbortController();
@@ -131,7 +130,6 @@ class SourceRunner<T, V> implements SourceRun {
       result: (result) => this.#onResult(result),
       error: (error) => this.#fail(error),
     });
-    this.#maxInFlight = options.maxInFlight ?? this.#predictor.maxInFlight;
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolveDone = resolve;
       this.#rejectDone = reject;
@@ -146,6 +144,11 @@ class SourceRunner<T, V> implements SourceRun {
     }
     void this.#read();
     void this.#write();
+  }
+
+  /** The bound on unacked messages: the option, or the session's own (which follows `'auto'` tuning). */
+  get #maxInFlight(): number {
+    return this.#options.maxInFlight ?? this.#predictor.maxInFlight;
   }
 
   stats(): SourceRunStats {

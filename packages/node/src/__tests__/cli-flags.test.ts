@@ -9,7 +9,7 @@ import { parseArgs } from '../cli/parse-args';
 import { UsageError } from '../cli/usage-error';
 
 /** Options only code can give: functions, objects with methods, schedulers, signals, zod schemas. */
-const CODE_ONLY = ['toText', 'valueSchema', 'onRequest', 'onBatch', 'onRetry', 'onRateLimit', 'stats', 'scheduler', 'signal'];
+const CODE_ONLY = ['toText', 'valueSchema', 'onRequest', 'onBatch', 'onRetry', 'onRateLimit', 'onTune', 'stats', 'scheduler', 'signal'];
 /** Options the CLI sets with flags of its own: `price` (--price-input, --price-cached-input, --price-output), `budget` (--max-cost, --max-tokens-total). */
 const OWN_FLAGS: Record<string, string[]> = { price: ['price-input', 'price-cached-input', 'price-output'], budget: ['max-cost', 'max-tokens-total'] };
 
@@ -32,7 +32,8 @@ describe('the CLI flag table', () => {
       expect({ flag: flag.name, described: flag.description.length > 0 }).toEqual({ flag: flag.name, described: true });
       expect(help).toContain(`--${flag.name}`);
     }
-    expect(help).toMatch(/--batch-size N\s+records per request \(default: 20\)/);
+    expect(help).toMatch(/--batch-size N\|auto\s+records per request; auto: .*\(default: "auto"\)/);
+    expect(help).toMatch(/--concurrency N\|auto\s+batches in flight at once; auto: .*\(default: "auto"\)/);
     expect(help).toMatch(/--response-format json\|xml\|delimited\|text\s.*\(default: "json"\)/);
     expect(help).toContain('--progress, --no-progress');
   });

@@ -125,7 +125,7 @@ describe('mlpredict (the built CLI)', () => {
   it('--help lists the flags and exits 0', async () => {
     const run = await mlpredict(['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/--batch-size N\s+records per request \(default: 20\)/);
+    expect(run.stdout).toMatch(/--batch-size N\|auto\s+records per request; auto: .*\(default: "auto"\)/);
     expect(run.stdout).toContain('--fail-on-error');
   });
 });

@@ -83,6 +83,8 @@ function optionFlag(option: string, shape: OptionShape): FlagSpec | undefined {
     case 'union':
       // `cache` (a switch or a cache object) is a switch here; `circuitBreaker` (false or an object) is JSON.
       if (shape.unionOf!.includes('boolean')) return { ...base, kind: 'switch' };
+      // `batchSize`, `concurrency`: a number or 'auto'.
+      if (shape.unionOf!.includes('literal') && shape.unionOf!.includes('number')) return { ...base, kind: 'text', placeholder: 'N|auto' };
       return { ...base, kind: 'json', placeholder: 'JSON' };
     default:
       // Callbacks, schedulers, AbortSignals, zod schemas: only code can pass them.

@@ -4,10 +4,11 @@
  * has a line here, so a new option cannot reach the CLI undocumented.
  */
 export const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  batchSize: 'records per request',
+  batchSize: 'records per request; auto: start at --max-batch-size, shrink when the context, the answers or the timing say so',
+  maxBatchSize: 'the quality cap of --batch-size auto (default 50; "mlpredict tune" measures yours)',
   batchTimeoutMs: 'send a partial batch after this many ms without filling it',
   maxBatchTokens: 'also close a batch when its estimated prompt tokens would pass this',
-  concurrency: 'requests in flight at once',
+  concurrency: 'batches in flight at once; auto: start at 8, grow while throughput rises, back off on 429s and timeouts',
   ordered: 'results in input order inside the library; the CLI writes rows in input order either way',
   reorderWindow: 'results held to restore input order (default: batch size × concurrency × 4)',
   systemPrompt: 'the system message',
@@ -30,8 +31,8 @@ export const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
   retry: 'backoff between retries, as JSON with strategy, baseDelayMs, maxDelayMs',
   requestTimeoutMs: 'time limit of one attempt, in ms',
   deadlineMs: 'time limit of one record, retries included, in ms',
-  requestsPerMinute: 'client-side request budget per minute',
-  tokensPerMinute: 'client-side token budget per minute',
+  requestsPerMinute: 'client-side request budget per minute, counted as the server counts it',
+  tokensPerMinute: 'client-side token budget per minute (prompt + --max-tokens), charged once per request the server accepts',
   adaptiveConcurrency: 'lower concurrency on 429s and raise it back as requests succeed',
   fallback: 'after a batch cannot be repaired: single (one record per request) or none',
   circuitBreaker: 'false, or JSON with failureThreshold, cooldownMs',

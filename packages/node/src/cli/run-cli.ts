@@ -28,6 +28,7 @@ import { EXIT, exitStatus, reportLines } from './run-report.js';
 import { RunTally } from './run-tally.js';
 import { runDeferredCli } from './run-deferred.js';
 import { showProgress } from './show-progress.js';
+import { runTune } from './run-tune.js';
 import { UsageError } from './usage-error.js';
 import { writeRows, type RunOutcome } from './write-rows.js';
 
@@ -57,6 +58,7 @@ export { EXIT } from './run-report.js';
  * process.exitCode = await runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process });
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  if (argv[0] === 'tune') return runTune(argv.slice(1), io);
   const flags = allFlags();
   try {
     const values = parseArgs(argv, flags);

@@ -32,8 +32,10 @@ export interface PredictStreamOptions {
  * results are pushes, and a write is held while the session is full.
  */
 export class PredictStream<T = unknown, V = unknown> extends Duplex {
-  /** The bound on records in flight: concurrency × batchSize + reorderWindow. */
-  readonly maxInFlight: number;
+  /** The bound on records in flight: concurrency × batchSize + reorderWindow (following the tuned settings with `'auto'`). */
+  get maxInFlight(): number {
+    return this.#predictor.maxInFlight;
+  }
   readonly #predictor: Predictor<T, V, number>;
   /** Results out of the session, not yet handed to Node's readable buffer. */
   readonly #ready: PredictResult<T, V>[] = [];
@@ -59,7 +61,6 @@ export class PredictStream<T = unknown, V = unknown> extends Duplex {
       error: (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
       end: () => this.#flush(),
     });
-    this.maxInFlight = this.#predictor.maxInFlight;
   }
 
   /**
