@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
-const ORDER = ['model', 'results', 'metrics', 'batching', 'cache', 'cost', 'prompt', 'formats', 'resilience', 'config', 'predict', 'deferred', 'operators', 'source', 'executor', 'providers'];
+const ORDER = ['model', 'results', 'metrics', 'batching', 'cache', 'cost', 'prompt', 'formats', 'resilience', 'tuning', 'config', 'predict', 'deferred', 'operators', 'source', 'executor', 'providers'];
 const src = resolve(__dirname, '..');
 
 function sources(dir: string): string[] {

@@ -106,7 +106,7 @@ describe('mlpredict input', () => {
     expect(deferred[3]).toBeCloseTo(Number(((prompt! * 0.15 + completion! * 0.6) / 2e6).toPrecision(2)), 10);
     expect(listed.stdout).toMatch(/deferred .*--deferred: the provider's Batch API, 50% off; 1 job, answers within 24 h/);
     expect(listed.stdout).toMatch(/At \$0\.15 input \/ \$0\.075 cached input \/ \$0\.6 output per million tokens \(gpt-4o-mini list price\); answers guessed at \d+ tokens a record; prompt caching/);
-    const own = await runInProcess([file, '-f', 'text', '-m', 'my-model', '--price-input', '1000000', '--price-output', '0', '-n'], { env });
+    const own = await runInProcess([file, '-f', 'text', '-b', '20', '-m', 'my-model', '--price-input', '1000000', '--price-output', '0', '-n'], { env });
     const ownPrompt = Number(/≈ (\d+) prompt tokens and/.exec(own.stdout)?.[1]);
     expect(own.stdout).toMatch(new RegExp(`^  real time +5 +${ownPrompt} +\\d+ +≈ \\$${ownPrompt}\\.00$`, 'm'));
     expect(own.stdout).toMatch(new RegExp(`^  deferred +5 +${ownPrompt} +\\d+ +≈ \\$${ownPrompt}\\.00 +--deferred: the provider's Batch API, no discount known`, 'm'));

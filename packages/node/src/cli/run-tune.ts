@@ -26,8 +26,8 @@ const TUNE_FLAGS: FlagSpec[] = [
   { name: 'json', kind: 'switch', default: false, description: 'print the result as JSON instead of a table', group: 'run' },
 ];
 
-/** The run's flags that mean nothing here: output, resuming, and what tune itself sets. */
-const NOT_FOR_TUNE = new Set(['output', 'output-format', 'merge', 'resume', 'dry-run', 'fail-on-error', 'grace-ms', 'progress', 'batch-size', 'max-batch-size', 'cache', 'version']);
+/** The run's flags that mean nothing here: output, resuming, batch jobs, and what tune itself sets. */
+const NOT_FOR_TUNE = new Set(['output', 'output-format', 'merge', 'resume', 'deferred', 'job-dir', 'dry-run', 'fail-on-error', 'grace-ms', 'progress', 'batch-size', 'max-batch-size', 'cache', 'version']);
 
 /**
  * Runs `mlpredict tune` with `argv` (after the word `tune`) and resolves to the exit status.
