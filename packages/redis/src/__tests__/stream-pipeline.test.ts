@@ -2,7 +2,8 @@
  * createRedisStreamPipeline end to end: a real redis-server, the model over
  * HTTP against the simulator. One output entry per input entry with the
  * simulator's label; malformed entries answered `bad_input` in their place;
- * nothing acked while the output can't be written; stop() drains and a
+ * nothing acked while the output can't be written; an output written and
+ * never acked is written again by another worker (dedupe by input_id); stop() drains and a
  * restarted consumer finishes the rest with no duplicate; a fatal model error
  * acks nothing; bad options and an unreachable Redis fail up front.
  */
@@ -129,6 +130,35 @@ test('stop() drains: what was in flight is written and acked; a restarted consum
   expect([...grouped.keys()].sort()).toEqual([...ids].sort());
   expect([...grouped.values()].every((entries) => entries.length === 1)).toBe(true);
   ids.forEach((id, i) => expect(grouped.get(id)![0]!.result).toEqual({ value: sentimentOf(texts[i]!) }));
+});
+
+test('an output written but never acked (the worker died in between) is written again by another worker; dedupe by input_id keeps one', async () => {
+  // A Redis user that may do everything but XACK: the worker's writes land, its acks never do.
+  await admin.sendCommand(['ACL', 'SETUSER', 'noack', 'on', '>secret', '~*', '&*', '+@all', '-xack']);
+  const texts = reviews(40);
+  const ids = await addRecords(admin, 'dupes', texts);
+  const ackErrors: unknown[] = [];
+  const dying = pipeline({ inputStream: 'dupes', outputStream: 'dupes-out', consumer: 'dying', url: redis.url.replace('redis://', 'redis://noack:secret@'), onWriteError: (e) => ackErrors.push(e) });
+  await dying.start();
+  await waitFor(async () => (await readOutput(admin, 'dupes-out')).length === 40, 20_000, '40 outputs from the worker that cannot ack');
+  expect(dying.stats().acked).toBe(0);
+  expect(String(ackErrors[0])).toMatch(/NOPERM/);
+  expect(await pendingByConsumer(admin, 'dupes', 'g')).toEqual({ dying: 40 });
+
+  const rescuer = pipeline({ inputStream: 'dupes', outputStream: 'dupes-out', consumer: 'rescuer', claimIdleMs: 200 });
+  await rescuer.start();
+  await waitUntilDrained(admin, 'dupes', 'g', ids[ids.length - 1]!);
+  expect(rescuer.stats()).toMatchObject({ claimed: 40, acked: 40 });
+
+  const output = await readOutput(admin, 'dupes-out');
+  expect(output).toHaveLength(80); // every input twice: at-least-once
+  const grouped = byInputId(output);
+  expect([...grouped.keys()]).toEqual(ids); // first outputs, in input order
+  ids.forEach((id, i) => {
+    const [first, again] = grouped.get(id)!;
+    expect(first!.result).toEqual({ value: sentimentOf(texts[i]!) });
+    expect(again!.result).toEqual(first!.result); // a re-run of the same input: the same answer
+  });
 });
 
 test('a fatal model error (a wrong API key) stops the worker and acks nothing; a fixed worker answers every entry', async () => {
