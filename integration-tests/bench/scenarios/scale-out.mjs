@@ -95,7 +95,7 @@ export default {
           `${four.rateLimited} × 429 of ${four.requests} requests, ${four.lost} lost, in ${seconds(four.wallMs)}. Each process believes it owns the whole quota.`,
         `With one worker SIGKILLed after ${KILL_AFTER_MS / 1000} s, the others took over its ${killed.claimed} pending entries after \`claimIdleMs\`; ` +
           `${killed.lost} lost, ${killed.duplicates} written twice.`,
-        'A 429 under the shared quota also slows every worker’s pace by 5% for a while (halving each minute), so a quota set exactly at the provider’s ' +
+        'A 429 under the shared quota also slows every worker’s pace by 3% for a while (halving each minute), so a quota set exactly at the provider’s ' +
           'limit stays clear of its window despite the jitter between a grant and the request’s arrival.',
       ],
       headline:

@@ -8,6 +8,7 @@
 import { createClient } from '@redis/client';
 import { redisQuota, RedisUnavailableError, type RedisQuota } from '../index';
 import { quotaKeys } from '../quota/quota-keys';
+import { SLOW_MAX, SLOW_STEP } from '../quota/quota-scripts';
 import { startRedis, type TestRedis } from './redis-server';
 
 let redis: TestRedis;
@@ -195,40 +196,40 @@ describe('slowing down after 429s', () => {
     return { slow: Number(slow ?? 0), at: Number(at ?? 0) };
   }
 
-  test('a 429 (pause) stretches the shared request interval by 5% for every worker; 429s within a second count once', async () => {
+  test('a 429 (pause) stretches the shared request interval by 3% for every worker; 429s within a second count once', async () => {
     const a = await quota('slow', { requestsPerMinute: 600 }); // one request per 100 ms
     const b = await quota('slow', { requestsPerMinute: 600 });
     a.pause(1);
     b.pause(1); // the same overload, seen by another worker: no second step
     await Promise.all([a.flush(), b.flush()]);
-    expect((await slowdown('slow')).slow).toBeCloseTo(0.05, 6);
+    expect((await slowdown('slow')).slow).toBeCloseTo(SLOW_STEP, 6);
 
-    // b's next grant moves the shared bucket on by 105 ms, not 100.
+    // b's next grant moves the shared bucket on by 103 ms, not 100.
     (await b.acquire({ tokens: 1 })).release();
     const grantedBefore = await serverNow();
     const tat = Number(await admin.hGet(quotaKeys('slow').rates, 'req'));
     expect(tat - grantedBefore).toBeGreaterThan(100);
-    expect(tat - grantedBefore).toBeLessThanOrEqual(105);
+    expect(tat - grantedBefore).toBeLessThanOrEqual(100 * (1 + SLOW_STEP));
   });
 
-  test('each new overload adds a step, up to 25%; the slowdown decays with a 60 s half-life', async () => {
+  test('each new overload adds a step, up to the cap; the slowdown decays with a 60 s half-life', async () => {
     const q = await quota('slow-steps', { requestsPerMinute: 600 });
     const key = quotaKeys('slow-steps').rates;
     // Raised a second ago: the next 429 is a new overload (the second's decay is 1.15%).
     let expected = 0;
-    for (let i = 1; i <= 7; i++) {
+    for (let i = 1; i <= 12; i++) {
       await admin.hSet(key, 'slowAt', String((await serverNow()) - 1_000));
       q.pause(1);
       await q.flush();
-      expected = Math.min(0.25, expected * 0.5 ** (1 / 60) + 0.05);
+      expected = Math.min(SLOW_MAX, expected * 0.5 ** (1 / 60) + SLOW_STEP);
       expect((await slowdown('slow-steps')).slow).toBeCloseTo(expected, 3);
     }
-    expect(expected).toBe(0.25);
+    expect(expected).toBe(SLOW_MAX);
     // A minute without 429s: half of it is left, and the next step starts from there.
     await admin.hSet(key, { slow: '0.2', slowAt: String((await serverNow()) - 60_000) });
     q.pause(1);
     await q.flush();
-    expect((await slowdown('slow-steps')).slow).toBeCloseTo(0.1 + 0.05, 2);
+    expect((await slowdown('slow-steps')).slow).toBeCloseTo(0.1 + SLOW_STEP, 2);
   });
 });
 

@@ -18,7 +18,7 @@ import { createClient } from '@redis/client';
 import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing';
 import type { RedisQuotaStats, RedisStreamPipelineStats } from '../index';
 import { startRedis, type TestRedis } from './redis-server';
-import { addRecords, byInputId, pendingByConsumer, readOutput, reviews, waitUntilDrained } from './stream-fixtures';
+import { addRecords, byInputId, pendingByConsumer, readOutput, reviews, waitFor, waitUntilDrained } from './stream-fixtures';
 
 const root = resolve(__dirname, '../../../..');
 const RECORDS = 2_000;
@@ -53,7 +53,7 @@ type WorkerMessage =
   | { type: 'error'; message: string };
 
 /** Forks a worker and resolves once its pipeline has started (connected, in the group, waiting for entries). */
-function startWorker(consumer: string): Promise<ChildProcess> {
+function startWorker(consumer: string, overrides: Record<string, unknown> = {}): Promise<ChildProcess> {
   const config = {
     redisUrl: redis.url,
     simUrl: sim.url,
@@ -65,6 +65,7 @@ function startWorker(consumer: string): Promise<ChildProcess> {
     maxInFlight: 30,
     options: { batchSize: BATCH, batchTimeoutMs: 20, concurrency: 2, valueField: 'sentiment' },
     quota: { key: 'scale-out', requestsPerMinute: REQUESTS_PER_MINUTE },
+    ...overrides,
   };
   const worker = fork(join(__dirname, 'fixtures/stream-worker.mjs'), [JSON.stringify(config)], { stdio: 'inherit' });
   workers.push(worker);
@@ -89,7 +90,7 @@ function nextMessage<T extends WorkerMessage['type']>(worker: ChildProcess, type
 
 test('four workers, one group, one shared quota, one of them SIGKILLed: every entry answered right, nothing lost, few 429s, near the quota', async () => {
   // Workers up and waiting on the group first; the clock starts when the work arrives.
-  const [doomed, ...survivors] = await Promise.all(['w0', 'w1', 'w2', 'w3'].map(startWorker));
+  const [doomed, ...survivors] = await Promise.all(['w0', 'w1', 'w2', 'w3'].map((name) => startWorker(name)));
   const texts = reviews(RECORDS);
   const started = performance.now();
   const ids = await addRecords(admin, 'reviews', texts);
@@ -142,3 +143,31 @@ test('four workers, one group, one shared quota, one of them SIGKILLed: every en
       `${rateLimited} × 429, ${output.length - RECORDS} duplicates, ${leftByDead} left by the killed worker, ${claimed} claimed`,
   );
 }, 150_000);
+
+test('SIGTERM with handleSignals drains a worker: what it was predicting is written and acked, the rest waits for its restart; each input once', async () => {
+  const streams = { inputStream: 'terminated', outputStream: 'terminated-out', group: 'g', quota: { key: 'sigterm', requestsPerMinute: REQUESTS_PER_MINUTE } };
+  const first = await startWorker('solo', { ...streams, handleSignals: true });
+  const texts = reviews(300);
+  const ids = await addRecords(admin, 'terminated', texts);
+  await waitFor(async () => (await readOutput(admin, 'terminated-out')).length >= 50, 30_000, '50 outputs');
+
+  const stopped = nextMessage(first, 'stopped');
+  const exited = new Promise<number | null>((r) => first.once('exit', r));
+  first.kill('SIGTERM');
+  const { stats } = await stopped;
+  expect(await exited).toBe(0);
+  expect(stats).toMatchObject({ state: 'stopped', inFlight: 0, nacked: 0 });
+  expect(stats.acked).toBe(stats.read); // everything the runner took was answered
+  expect(stats.acked).toBeLessThan(300);
+  const written = await readOutput(admin, 'terminated-out');
+  expect(written.map((e) => e.inputId)).toEqual(ids.slice(0, stats.acked)); // in read order, each once
+
+  const restarted = await startWorker('solo', streams);
+  await waitUntilDrained(admin, 'terminated', 'g', ids[ids.length - 1]!, 60_000);
+  const done = nextMessage(restarted, 'stopped');
+  restarted.send({ type: 'stop' });
+  await done;
+  const output = await readOutput(admin, 'terminated-out');
+  expect(output.map((e) => e.inputId)).toEqual(ids); // graceful: no duplicate
+  output.forEach((entry, i) => expect(entry.result).toEqual({ value: sentimentOf(texts[i]!) }));
+}, 120_000);

@@ -28,8 +28,8 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 `;
 
-/** What one 429 adds to the interval between requests (5%). */
-export const SLOW_STEP = 0.05;
+/** What one 429 adds to the interval between requests (3%). */
+export const SLOW_STEP = 0.03;
 /** The most the pace slows after 429s: intervals 25% longer (the quota at 80%). */
 export const SLOW_MAX = 0.25;
 /** The slowdown halves this often without a new 429. */
