@@ -56,7 +56,7 @@ export default {
   id: 'scale-out',
   async run({ quick }) {
     const records = reviews(quick ? 600 : 2_000);
-    const title = `Scale-out: ${records.length} records, worker processes on one Redis stream, provider allows ${LIMIT.requests} requests/s`;
+    const title = `Scale-out: ${int(records.length)} records, worker processes on one Redis stream, provider allows ${LIMIT.requests} requests/s`;
     if (!redisServerAvailable()) {
       progress('scale-out: skipped (no redis-server; apt-get install redis-server)');
       return { id: 'scale-out', title, setup: 'Skipped: no `redis-server` on this machine (Debian/Ubuntu: `apt-get install redis-server`).', columns: COLUMNS, rows: [] };
@@ -99,7 +99,7 @@ export default {
           'limit stays clear of its window despite the jitter between a grant and the request’s arrival.',
       ],
       headline:
-        `Scale-out (${records.length} records, provider at ${LIMIT.requests} requests/s): 1 → 2 → 4 workers on one shared redisQuota reach ` +
+        `Scale-out (${int(records.length)} records, provider at ${LIMIT.requests} requests/s): 1 → 2 → 4 workers on one shared redisQuota reach ` +
         `${one.ofQuota.toFixed(2)}× → ${two.ofQuota.toFixed(2)}× → ${four.ofQuota.toFixed(2)}× the quota with ${four.rateLimited} × 429 at 4; four workers ` +
         `limited only locally draw ${local.rateLimited} × 429 and lose ${local.lost} records in ${seconds(local.wallMs)} (shared: ${four.lost} lost, ${seconds(four.wallMs)}).`,
     };
