@@ -99,9 +99,9 @@ export function renderResultsMarkdown({ sections, machine, totalMs, flags, versi
     '',
     '```sh',
     'pnpm install',
-    'pnpm bench                      # everything (~8 minutes on 2 cores); writes this file and results.svg',
+    'pnpm bench                      # everything (~11 minutes on 2 cores; scale-out needs redis-server); writes this file and results.svg',
     'pnpm bench -- --quick           # smaller record counts, a smoke run',
-    'pnpm bench -- --only memory     # one scenario (latency, rate-limited, faulty, batch-size, self-tuning, overhead, memory)',
+    'pnpm bench -- --only memory     # one scenario (latency, rate-limited, faulty, batch-size, cost, self-tuning, scale-out, overhead, memory)',
     '```',
     '',
     'Progress goes to stderr, the tables to stdout. The code is in `integration-tests/bench/`: `run.mjs` (entry), ' +

@@ -3,7 +3,7 @@
  * `pnpm bench`: every scenario in one process, progress on stderr, the tables on
  * stdout, and — for a full run — results.md with results.svg beside this file.
  *
- *   pnpm bench                      # all scenarios, ~8 minutes on 2 cores
+ *   pnpm bench                      # all scenarios, ~11 minutes on 2 cores (scale-out needs redis-server)
  *   pnpm bench -- --quick           # smaller record counts
  *   pnpm bench -- --only memory     # one scenario (or a comma-separated list)
  */
@@ -21,6 +21,7 @@ const SCENARIOS = {
   faulty: () => import('./scenarios/faulty.mjs'),
   'batch-size': () => import('./scenarios/batch-size.mjs'),
   cost: () => import('./scenarios/cost.mjs'),
+  'scale-out': () => import('./scenarios/scale-out.mjs'),
   overhead: () => import('./scenarios/overhead.mjs'),
   memory: () => import('./scenarios/memory.mjs'),
   'self-tuning': () => import('./scenarios/self-tuning.mjs'),
@@ -29,7 +30,7 @@ const SCENARIOS = {
 // Run order differs from report order: memory and overhead first, while the process
 // is fresh, so RSS growth starts from a small heap (the stricter measure) and the
 // overhead number is not paying for garbage the other scenarios left behind.
-const RUN_ORDER = ['memory', 'overhead', 'latency', 'rate-limited', 'faulty', 'batch-size', 'cost', 'self-tuning'];
+const RUN_ORDER = ['memory', 'overhead', 'latency', 'rate-limited', 'faulty', 'batch-size', 'cost', 'self-tuning', 'scale-out'];
 
 const RESULTS_MD = new URL('./results.md', import.meta.url);
 const RESULTS_SVG = new URL('./results.svg', import.meta.url);
@@ -85,7 +86,7 @@ async function main() {
     writeFileSync(RESULTS_SVG, svg);
   }
   const versions = Object.fromEntries(
-    ['@mlpredict/core', 'openai', 'p-limit', '@langchain/openai', '@langchain/core', 'ai', '@ai-sdk/openai', 'rxjs'].map((name) => [name, versionOf(name)]),
+    ['@mlpredict/core', 'openai', 'p-limit', '@langchain/openai', '@langchain/core', 'ai', '@ai-sdk/openai', 'rxjs', '@redis/client'].map((name) => [name, versionOf(name)]),
   );
   writeFileSync(RESULTS_MD, renderResultsMarkdown({ sections: results, machine, totalMs, flags, versions, chartFile }));
   progress(`wrote ${new URL(RESULTS_MD).pathname}${chartFile ? ' and results.svg' : ''}`);

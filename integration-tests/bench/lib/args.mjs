@@ -2,7 +2,7 @@
  * Command-line flags of `pnpm bench`: `--only <scenario[,scenario]>`, `--quick`,
  * `--write` (write results.md / results.svg even for a partial or quick run).
  */
-export const SCENARIO_IDS = ['latency', 'rate-limited', 'faulty', 'batch-size', 'cost', 'self-tuning', 'overhead', 'memory'];
+export const SCENARIO_IDS = ['latency', 'rate-limited', 'faulty', 'batch-size', 'cost', 'self-tuning', 'scale-out', 'overhead', 'memory'];
 
 export function parseArgs(argv) {
   // `pnpm bench -- --only memory` may hand us the `--` itself.

@@ -1,13 +1,14 @@
 /**
  * `redisQuota` through its public face, several instances (workers) on one real
- * redis-server: shared concurrency, token reconciliation, the shared pause,
- * abort, and the errors a user gets. Assertions read Redis state and count;
+ * redis-server: shared concurrency, token reconciliation, the shared pause and
+ * the slowdown after 429s, abort, and the errors a user gets. Assertions read Redis state and count;
  * where a wait is the point, they compare Redis's own clock with the deadline
  * Redis stored.
  */
 import { createClient } from '@redis/client';
 import { redisQuota, RedisUnavailableError, type RedisQuota } from '../index';
 import { quotaKeys } from '../quota/quota-keys';
+import { SLOW_MAX, SLOW_STEP } from '../quota/quota-scripts';
 import { startRedis, type TestRedis } from './redis-server';
 
 let redis: TestRedis;
@@ -185,6 +186,50 @@ describe('pause', () => {
     a.pause(5_000);
     await a.flush();
     expect(Number(await admin.get(quotaKeys('pause-extend').pause))).toBeGreaterThan(first + 2_000);
+  });
+});
+
+describe('slowing down after 429s', () => {
+  /** The stored slowdown, and when it was last raised (server ms). */
+  async function slowdown(key: string): Promise<{ slow: number; at: number }> {
+    const [slow, at] = await admin.hmGet(quotaKeys(key).rates, ['slow', 'slowAt']);
+    return { slow: Number(slow ?? 0), at: Number(at ?? 0) };
+  }
+
+  test('a 429 (pause) stretches the shared request interval by 3% for every worker; 429s within a second count once', async () => {
+    const a = await quota('slow', { requestsPerMinute: 600 }); // one request per 100 ms
+    const b = await quota('slow', { requestsPerMinute: 600 });
+    a.pause(1);
+    b.pause(1); // the same overload, seen by another worker: no second step
+    await Promise.all([a.flush(), b.flush()]);
+    expect((await slowdown('slow')).slow).toBeCloseTo(SLOW_STEP, 6);
+
+    // b's next grant moves the shared bucket on by 103 ms, not 100.
+    (await b.acquire({ tokens: 1 })).release();
+    const grantedBefore = await serverNow();
+    const tat = Number(await admin.hGet(quotaKeys('slow').rates, 'req'));
+    expect(tat - grantedBefore).toBeGreaterThan(100);
+    expect(tat - grantedBefore).toBeLessThanOrEqual(100 * (1 + SLOW_STEP));
+  });
+
+  test('each new overload adds a step, up to the cap; the slowdown decays with a 60 s half-life', async () => {
+    const q = await quota('slow-steps', { requestsPerMinute: 600 });
+    const key = quotaKeys('slow-steps').rates;
+    // Raised a second ago: the next 429 is a new overload (the second's decay is 1.15%).
+    let expected = 0;
+    for (let i = 1; i <= 12; i++) {
+      await admin.hSet(key, 'slowAt', String((await serverNow()) - 1_000));
+      q.pause(1);
+      await q.flush();
+      expected = Math.min(SLOW_MAX, expected * 0.5 ** (1 / 60) + SLOW_STEP);
+      expect((await slowdown('slow-steps')).slow).toBeCloseTo(expected, 3);
+    }
+    expect(expected).toBe(SLOW_MAX);
+    // A minute without 429s: half of it is left, and the next step starts from there.
+    await admin.hSet(key, { slow: '0.2', slowAt: String((await serverNow()) - 60_000) });
+    q.pause(1);
+    await q.flush();
+    expect((await slowdown('slow-steps')).slow).toBeCloseTo(0.1 + SLOW_STEP, 2);
   });
 });
 

@@ -1,18 +1,13 @@
 /**
  * Reading stream replies and entries: property tests for the reply reader (both
- * RESP shapes, deleted entries, junk) and the record decoder (any JSON round-
- * trips; anything else becomes an unreadable record naming the entry), and the
- * engine settling an unreadable record as `bad_input` with its reason, whatever
- * the options that read its text.
+ * RESP shapes, deleted entries, junk), the record decoder (any JSON round-trips;
+ * anything else is invalid, with a reason naming the entry and the raw text
+ * kept) and the result encoder.
  */
 import fc from 'fast-check';
-import { predictAll } from '@mlpredict/core';
-import { recordText } from '@mlpredict/core/internals';
-import { echoModel } from '@mlpredict/testing';
 import { decodeEntry } from '../streams/decode-entry';
 import { readStreamReply, type StreamEntry } from '../streams/stream-entries';
 import { encodeResult } from '../streams/result-entry';
-import { unreadableReason, unreadableRecord } from '../streams/unreadable-record';
 
 const entryId = fc.tuple(fc.nat(), fc.nat(99)).map(([ms, seq]) => `${ms}-${seq}`);
 const fieldMap = fc.dictionary(fc.string({ minLength: 1 }), fc.string(), { maxKeys: 5 });
@@ -62,14 +57,14 @@ describe('decodeEntry', () => {
   test('any JSON record round-trips', () => {
     fc.assert(
       fc.property(fc.jsonValue(), entryId, (value, id) => {
-        const record = decodeEntry({ id, fields: { record: JSON.stringify(value), other: 'x' } });
-        expect(unreadableReason(record)).toBeUndefined();
-        expect(record).toEqual(JSON.parse(JSON.stringify(value)));
+        const decoded = decodeEntry({ id, fields: { record: JSON.stringify(value), other: 'x' } });
+        expect(decoded.invalid).toBeUndefined();
+        expect(decoded.record).toEqual(JSON.parse(JSON.stringify(value)));
       }),
     );
   });
 
-  test('a field that is not JSON becomes an unreadable record naming the entry', () => {
+  test('a field that is not JSON is invalid, naming the entry, with the raw text as the record', () => {
     fc.assert(
       fc.property(fc.string(), entryId, (text, id) => {
         let valid = true;
@@ -79,44 +74,19 @@ describe('decodeEntry', () => {
           valid = false;
         }
         fc.pre(!valid);
-        const reason = unreadableReason(decodeEntry({ id, fields: { record: text } }));
-        expect(reason).toContain(`entry ${id}: field "record" is not JSON`);
+        const decoded = decodeEntry({ id, fields: { record: text } });
+        expect(decoded.invalid).toContain(`entry ${id}: field "record" is not JSON (`);
+        expect(decoded.record).toBe(text);
       }),
     );
   });
 
-  test('a missing field says what is wrong and what the entry has', () => {
-    expect(unreadableReason(decodeEntry({ id: '5-0', fields: { text: 'hi', n: '1' } }))).toBe(
-      'entry 5-0 has no "record" field (it has "text", "n"); put the record as JSON in "record"',
-    );
-    expect(unreadableReason(decodeEntry({ id: '6-0', fields: {} }))).toBe('entry 6-0 has no "record" field (it has none); put the record as JSON in "record"');
-  });
-});
-
-describe('unreadable records', () => {
-  const record = unreadableRecord('entry 1-0: field "record" is not JSON') as Record<string, unknown>;
-
-  test('every way the engine reads a record throws the reason', () => {
-    expect(() => recordText(record, {})).toThrow('entry 1-0: field "record" is not JSON');
-    expect(() => recordText(record, { textField: 'text' })).toThrow('entry 1-0: field "record" is not JSON');
-    expect(() => recordText(record, { toText: (r) => String((r as { review: string }).review) })).toThrow('entry 1-0');
-    expect(() => JSON.stringify(record)).toThrow(TypeError);
-  });
-
-  test('it can still be awaited, inspected and passed around', async () => {
-    await expect(Promise.resolve(record)).resolves.toBe(record);
-    expect(Object.keys(record)).toEqual([]);
-    expect('text' in record).toBe(false);
-    expect(unreadableReason(record)).toBe('entry 1-0: field "record" is not JSON');
-    expect(unreadableReason({ unreadable: 'x' })).toBeUndefined();
-  });
-
-  test('the engine settles it as bad_input with the reason, beside records that go through', async () => {
-    const model = echoModel();
-    const results = await predictAll(model, [{ text: 'fine' }, record, { text: 'also fine' }], { textField: 'text' });
-    expect(results.map((r) => r.error?.code ?? 'ok')).toEqual(['ok', 'bad_input', 'ok']);
-    expect(results[1]!.error!.message).toBe('entry 1-0: field "record" is not JSON');
-    expect(results[0]!.value).toBe('fine');
+  test('a missing field says what is wrong and what the entry has; the record is the fields', () => {
+    expect(decodeEntry({ id: '5-0', fields: { text: 'hi', n: '1' } })).toEqual({
+      record: { text: 'hi', n: '1' },
+      invalid: 'entry 5-0 has no "record" field (it has "text", "n"); put the record as JSON in "record"',
+    });
+    expect(decodeEntry({ id: '6-0', fields: {} }).invalid).toBe('entry 6-0 has no "record" field (it has none); put the record as JSON in "record"');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The Redis Streams sink against a real redis-server: one output entry per
  * input with `input_id` and `result`, errors to the dead-letter stream with the
- * input's record, a write that fails whole (so the runner acks none of it).
+ * input's record, a write that rejects (so the runner acks none of it) and
+ * what Redis keeps of a MULTI it refused in part.
  */
 import { createClient } from '@redis/client';
 import type { SourceMessage } from '@mlpredict/core';
@@ -81,6 +82,19 @@ test('a write with a result that has neither value nor error writes nothing of i
     ]),
   ).rejects.toThrow(/needs a value or an error/);
   expect(await admin.exists('out-atomic')).toBe(0);
+});
+
+test('a write Redis refuses in part rejects naming why; what it accepted stays (no rollback), so the retry duplicates it', async () => {
+  const s = await sink({ outputStream: 'out-partial', deadLetterStream: 'failed-partial' });
+  await admin.set('failed-partial', 'not a stream');
+  const error = await s
+    .write([
+      { message: message('1-0', 'a'), result: { value: 'ok' } },
+      { message: message('1-1', 'b'), result: { error: { code: 'parse', message: 'x' } } },
+    ])
+    .catch((e: unknown) => e as Error);
+  expect(String((error as Error).message)).toMatch(/^stream sink: Redis refused 1 of 2 output entries: WRONGTYPE/);
+  expect(await entries('out-partial')).toEqual([{ input_id: '1-0', result: '{"value":"ok"}' }]);
 });
 
 test('maxLen trims the output stream (approximately, as XADD MAXLEN ~ does)', async () => {

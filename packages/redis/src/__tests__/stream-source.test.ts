@@ -6,7 +6,7 @@
  * the group's state in Redis (XPENDING, XINFO) and count.
  */
 import { createClient } from '@redis/client';
-import { redisStreamSource, unreadableReason, type RedisStreamSource, type RedisStreamSourceOptions } from '../index';
+import { redisStreamSource, type RedisStreamSource, type RedisStreamSourceOptions } from '../index';
 import { startRedis, type TestRedis } from './redis-server';
 
 let redis: TestRedis;
@@ -116,7 +116,7 @@ describe('reading', () => {
     expect((await after.next())?.key).toBe(newer[0]);
   });
 
-  test('malformed entries become unreadable records (bad_input for the runner) and can be acked', async () => {
+  test('malformed entries come through marked invalid (bad_input for the runner), with what was read, and can be acked', async () => {
     const good = await admin.xAdd('malformed', '*', { record: '{"text":"ok"}' });
     const missing = await admin.xAdd('malformed', '*', { text: 'no record field' });
     const broken = await admin.xAdd('malformed', '*', { record: '{"text": ' });
@@ -124,8 +124,11 @@ describe('reading', () => {
     const got = [await s.next(), await s.next(), await s.next()];
     expect(got.map((m) => m!.key)).toEqual([good, missing, broken]);
     expect(got[0]!.record).toEqual({ text: 'ok' });
-    expect(unreadableReason(got[1]!.record)).toBe(`entry ${missing} has no "record" field (it has "text"); put the record as JSON in "record"`);
-    expect(unreadableReason(got[2]!.record)).toMatch(new RegExp(`^entry ${broken}: field "record" is not JSON`));
+    expect(got[0]!.invalid).toBeUndefined();
+    expect(got[1]!.invalid).toBe(`entry ${missing} has no "record" field (it has "text"); put the record as JSON in "record"`);
+    expect(got[1]!.record).toEqual({ text: 'no record field' });
+    expect(got[2]!.invalid).toMatch(new RegExp(`^entry ${broken}: field "record" is not JSON \\(`));
+    expect(got[2]!.record).toBe('{"text": ');
     expect(got[1]!.fields).toEqual({ text: 'no record field' });
     expect(s.stats().unreadable).toBe(2);
     await Promise.all(got.map((m) => m!.ack()));

@@ -10,6 +10,14 @@
  * `tat - now <= (burst - min(c, burst)) * interval`, and going moves `tat` on by
  * `c * interval`. A cost above the burst waits for a full bucket and then runs
  * it into debt (it is delayed, never refused), like core's local `TokenBucket`.
+ *
+ * A 429 also slows the shared pace a little for a while (the `slow` field):
+ * spacing requests exactly at the provider's rate leaves no room for the jitter
+ * between a grant and the request reaching the provider (a stalled event loop,
+ * a cold connection), and a provider counting in a sliding window refuses the
+ * request that arrives a few ms early. Each 429 adds SLOW_STEP to the interval
+ * (at most one step a second, up to SLOW_MAX); the slowdown halves every
+ * SLOW_HALF_LIFE_MS, so the pace returns to the full quota once 429s stop.
  */
 import { defineScript, type CommandParser } from '@redis/client';
 import type { QuotaKeys } from './quota-keys.js';
@@ -18,6 +26,25 @@ import type { QuotaKeys } from './quota-keys.js';
 const SERVER_NOW = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+`;
+
+/** What one 429 adds to the interval between requests (3%). */
+export const SLOW_STEP = 0.03;
+/** The most the pace slows after 429s: intervals 25% longer (the quota at 80%). */
+export const SLOW_MAX = 0.25;
+/** The slowdown halves this often without a new 429. */
+export const SLOW_HALF_LIFE_MS = 60_000;
+/** 429s closer together than this are one overload: one step. */
+export const SLOW_STEP_EVERY_MS = 1_000;
+
+/** Lua: `slowdown(ratesKey, now)`, the current slowdown (a fraction of the interval), decayed since it was last raised. */
+const SLOWDOWN = `
+local function slowdown(rates, now)
+  local slow = tonumber(redis.call('HGET', rates, 'slow') or '0')
+  if slow <= 0 then return 0 end
+  local since = math.max(0, now - tonumber(redis.call('HGET', rates, 'slowAt') or '0'))
+  return slow * 0.5 ^ (since / ${SLOW_HALF_LIFE_MS})
+end
 `;
 
 /** Why a reservation must wait. */
@@ -60,10 +87,12 @@ if maxConcurrency > 0 then
   end
 end
 
+${SLOWDOWN}
+local slower = 1 + slowdown(KEYS[1], now)
 -- returns the wait (ms, 0 when it may go) and the bucket's new tat
 local function bucket(field, perMinute, cost, burst)
   if perMinute <= 0 then return 0, nil end
-  local interval = 60000 / perMinute
+  local interval = 60000 / perMinute * slower
   local tat = tonumber(redis.call('HGET', KEYS[1], field) or '0')
   if tat < now then tat = now end
   local wait = (tat - now) - (burst - math.min(cost, burst)) * interval
@@ -131,7 +160,7 @@ export interface ReleaseArgs {
  */
 export const RELEASE = defineScript({
   NUMBER_OF_KEYS: 2,
-  SCRIPT: `${SERVER_NOW}
+  SCRIPT: `${SERVER_NOW}${SLOWDOWN}
 redis.call('ZREM', KEYS[2], ARGV[1])
 local used = tonumber(ARGV[3])
 local perMinute = tonumber(ARGV[4])
@@ -140,7 +169,7 @@ local delta = used - tonumber(ARGV[2])
 if delta == 0 then return 0 end
 local tat = tonumber(redis.call('HGET', KEYS[1], 'tok') or '0')
 if tat < now then tat = now end
-tat = tat + delta * 60000 / perMinute
+tat = tat + delta * 60000 / perMinute * (1 + slowdown(KEYS[1], now))
 if tat < now then tat = now end
 redis.call('HSET', KEYS[1], 'tok', string.format('%.3f', tat))
 redis.call('PEXPIRE', KEYS[1], math.ceil(tat - now) + 60000)
@@ -208,10 +237,21 @@ return 1
   },
 });
 
-/** Nobody sends for `ms` from the server's now; extends a current pause, never shortens it. Returns the ms left. */
+/**
+ * After a 429: nobody sends for `ms` from the server's now (extends a current
+ * pause, never shortens it), and the pace slows by SLOW_STEP (see above).
+ * Returns the ms left.
+ */
 export const PAUSE = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `${SERVER_NOW}
+  NUMBER_OF_KEYS: 2,
+  SCRIPT: `${SERVER_NOW}${SLOWDOWN}
+local slowAt = tonumber(redis.call('HGET', KEYS[2], 'slowAt') or '0')
+if now - slowAt >= ${SLOW_STEP_EVERY_MS} then
+  local slow = math.min(${SLOW_MAX}, slowdown(KEYS[2], now) + ${SLOW_STEP})
+  redis.call('HSET', KEYS[2], 'slow', string.format('%.6f', slow), 'slowAt', string.format('%.3f', now))
+  -- kept while it matters; a quota in use keeps the key alive anyway
+  if redis.call('PTTL', KEYS[2]) < ${4 * SLOW_HALF_LIFE_MS} then redis.call('PEXPIRE', KEYS[2], ${4 * SLOW_HALF_LIFE_MS}) end
+end
 local ms = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local untilMs = now + ms
@@ -223,6 +263,7 @@ return math.ceil(current - now)
 `,
   parseCommand(parser: CommandParser, keys: QuotaKeys, ms: number) {
     parser.pushKey(keys.pause);
+    parser.pushKey(keys.rates);
     parser.push(String(ms));
   },
   transformReply(reply: unknown): number {

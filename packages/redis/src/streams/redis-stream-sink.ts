@@ -1,12 +1,13 @@
 /**
  * A Redis Streams sink on core's sink contract: one output entry per input
  * entry (`input_id`, `result`), errors to a dead-letter stream when one is set,
- * all entries of one `write` in one MULTI, so a write lands whole or not at all
- * and the runner acks only after it resolved.
+ * all entries of one `write` in one MULTI (one round trip). The runner acks
+ * them only after the write resolved, and writes them all again when it rejected.
  */
 import type { Sink, SourceMessage } from '@mlpredict/core';
 import { connectRedis } from '../connect-redis.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
+import { errorMessage } from '../redis-unavailable.js';
 import { RECORD_FIELD } from './decode-entry.js';
 import { encodeResult, INPUT_ID_FIELD, RESULT_FIELD, type StreamResult } from './result-entry.js';
 
@@ -63,7 +64,11 @@ export async function redisStreamSink(options: RedisStreamSinkOptions): Promise<
           multi.xAdd(options.outputStream, '*', fields, trim);
         }
       }
-      await multi.exec();
+      try {
+        await multi.exec();
+      } catch (error) {
+        throw firstCommandError(error, entries.length);
+      }
     },
     async close(): Promise<void> {
       if (closed) return;
@@ -71,6 +76,19 @@ export async function redisStreamSink(options: RedisStreamSinkOptions): Promise<
       await client.close().catch(() => client.destroy());
     },
   };
+}
+
+/**
+ * A MULTI whose commands Redis refused (a stream key holding another type, out
+ * of memory) rejects with only "N commands failed"; the first refusal says why.
+ * Redis does not roll back the commands it accepted: the runner acks none of the
+ * batch and writes it all again, so those entries appear twice (at-least-once).
+ */
+function firstCommandError(error: unknown, count: number): unknown {
+  const { replies, errorIndexes } = (error ?? {}) as { replies?: unknown[]; errorIndexes?: number[] };
+  const first = Array.isArray(errorIndexes) && Array.isArray(replies) ? replies[errorIndexes[0]!] : undefined;
+  if (first === undefined) return error;
+  return new Error(`stream sink: Redis refused ${errorIndexes!.length} of ${count} output entries: ${errorMessage(first)}`, { cause: error });
 }
 
 function checkSinkOptions(options: RedisStreamSinkOptions): void {

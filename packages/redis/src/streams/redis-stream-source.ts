@@ -13,7 +13,6 @@ import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
 import { decodeEntry } from './decode-entry.js';
 import { isPresent, readStreamReply, type PresentEntry, type StreamEntry } from './stream-entries.js';
 import { STREAM_SCRIPTS } from './stream-scripts.js';
-import { unreadableReason } from './unreadable-record.js';
 
 export interface RedisStreamSourceOptions {
   /** `redis://…` */
@@ -50,7 +49,12 @@ export interface RedisStreamSourceOptions {
   onWarning?: (message: string) => void;
 }
 
-/** A message of a Redis stream: `key` is the entry id, `fields` the entry's fields as read (the dead-letter stream copies `record` from them). */
+/**
+ * A message of a Redis stream: `key` is the entry id, `fields` the entry's fields
+ * as read (the dead-letter stream copies `record` from them). An entry whose
+ * record can't be decoded has `invalid` set to why, and `record` holds the raw
+ * `record` text (or the fields, when it has none).
+ */
 export interface RedisStreamMessage<T = unknown> extends SourceMessage<T> {
   readonly fields: Readonly<Record<string, string>>;
 }
@@ -61,7 +65,7 @@ export interface RedisStreamSourceStats {
   /** Entries taken over from idle consumers. */
   claimed: number;
   acked: number;
-  /** Entries whose record could not be decoded (they become `bad_input`). */
+  /** Entries whose record could not be decoded: handed out with `invalid` set (the runner writes `bad_input` for them). */
   unreadable: number;
   /**
    * Entries `XAUTOCLAIM` found deleted from the stream (XDEL, trimming) while still
@@ -276,12 +280,14 @@ class StreamSource<T> implements RedisStreamSource<T> {
     let added = 0;
     for (const entry of entries) {
       if (this.#held.has(entry.id) || this.#buffer.some((m) => m.key === entry.id)) continue;
-      const record = decodeEntry(entry) as T;
-      if (unreadableReason(record) !== undefined) this.#stats.unreadable++;
+      const { record, invalid } = decodeEntry(entry);
+      if (invalid !== undefined) this.#stats.unreadable++;
       const id = entry.id;
       this.#buffer.push({
         key: id,
-        record,
+        // An invalid entry's record is what was read (not a T); `invalid` tells the runner not to predict it.
+        record: record as T,
+        ...(invalid === undefined ? {} : { invalid }),
         fields: Object.freeze({ ...entry.fields }),
         ack: () => this.#ack(id),
         nack: () => void this.#held.delete(id),
