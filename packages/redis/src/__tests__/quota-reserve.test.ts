@@ -6,7 +6,7 @@
  * `burst + W × rate` requests (and tokens). A racy script would let simultaneous
  * callers through together and break the bound by far.
  */
-import { abortableSleep } from '../abortable-sleep';
+import { abortableSleep } from '@mlpredict/core/internals';
 import { connectRedis } from '../connect-redis';
 import { burstOf } from '../quota/quota-limits';
 import { quotaKeys } from '../quota/quota-keys';

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Quota, QuotaLease, QuotaOutcome, QuotaRequest } from '@mlpredict/core';
-import { abortReason, abortableSleep } from '../abortable-sleep.js';
+import { abortReason, abortableSleep } from '@mlpredict/core/internals';
 import { connectRedis, redactUrl } from '../connect-redis.js';
 import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
 import { LocalShare } from './local-share.js';

@@ -3,7 +3,7 @@
  * them to end. Redis counts slots across workers; this count is what the local
  * fallback limits while Redis is away.
  */
-import { abortReason } from '../abortable-sleep.js';
+import { abortReason } from '@mlpredict/core/internals';
 
 export class SlotCount {
   #active = 0;

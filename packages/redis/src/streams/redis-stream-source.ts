@@ -6,7 +6,7 @@
  * dead consumer left pending are taken over after `claimIdleMs`.
  */
 import type { Source, SourceMessage } from '@mlpredict/core';
-import { abortReason, abortableSleep } from '../abortable-sleep.js';
+import { abortReason, abortableSleep } from '@mlpredict/core/internals';
 import { connectRedis, redactUrl } from '../connect-redis.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
 import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
