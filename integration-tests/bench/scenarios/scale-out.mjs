@@ -23,7 +23,8 @@ const SIMULATOR = { rateLimit: LIMIT, latencyMs: [150, 170], seed: 15 };
 const WORKER_OPTIONS = { batchSize: BATCH, batchTimeoutMs: 20, concurrency: 1, valueField: 'sentiment' };
 const CLAIM_IDLE_MS = 1_000;
 const KILL_AFTER_MS = 2_000;
-const WORKER_URL = new URL('../lib/stream-worker.mjs', import.meta.url);
+/** The worker the scale-out test forks too: one pipeline in the group, on the built @mlpredict/redis. */
+const WORKER_URL = new URL('../../../packages/redis/src/__tests__/fixtures/stream-worker.mjs', import.meta.url);
 /** Records per second the quota allows. */
 const QUOTA_RECORDS_PER_S = (QUOTA_RPM / 60) * BATCH;
 

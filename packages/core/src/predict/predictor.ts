@@ -321,7 +321,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
     const head = this.#queue[0]!;
     let parts: WorkItem<T, K>[][];
     try {
-      parts = this.#tuning!.fit(head, !this.#fitted.has(head));
+      parts = this.#tuning!.partsOf(head, !this.#fitted.has(head));
     } catch (error) {
       // An onTune hook threw.
       this.#fail(error);

@@ -30,7 +30,7 @@ export class RunTuning {
   /**
    * @example
    * const tuning = new RunTuning({ batchSize: { cap: 50 }, concurrency: { start: 8, max: 64 }, onTune: (e) => console.log(e.message) });
-   * for (const part of tuning.fit(batch)) send(part);
+   * for (const part of tuning.partsOf(batch)) send(part);
    */
   constructor(options: RunTuningOptions) {
     this.#onTune = options.onTune;
@@ -69,7 +69,7 @@ export class RunTuning {
    * then (with `probe`, the first time a batch is looked at) its first part is a
    * timing probe at another size.
    */
-  fit<T extends { tokens: number }>(batch: T[], probe = true): T[][] {
+  partsOf<T extends { tokens: number }>(batch: T[], probe = true): T[][] {
     if (!this.#batch) return [batch];
     const size = this.#batch.size;
     const first = probe ? this.#batch.nextSize() : size;
