@@ -50,6 +50,13 @@ describe('reconcile', () => {
     expect(reconcile(answers([[0, 'a'], [2, 'c']]), 3, 1).values.size).toBe(0);
   });
 
+  it('distrusts a truncated answer without its first index: a numbering one too high, cut off', () => {
+    // 2..3 of 4: the answers for records 1..2 numbered 2..3, cut off before 5 would give them away.
+    const r = reconcile(answers([[2, 'a'], [3, 'b']]), 4, 1, true);
+    expect(r).toMatchObject({ untrusted: true, missing: [0, 1, 2, 3] });
+    expect(r.values.size).toBe(0);
+  });
+
   it('trusts a truncated 1-based answer without its last index', () => {
     const r = reconcile(answers([[1, 'a'], [2, 'b']]), 4, 1, true);
     expect(r.values.get(0)).toBe('a');

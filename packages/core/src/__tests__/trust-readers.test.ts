@@ -50,6 +50,13 @@ describe('drifted answers through predictAll are asked again, never mapped by po
     expect(model.requests).toHaveLength(3);
   });
 
+  it('a numbering one too high that was cut off is re-asked: no neighbour values', async () => {
+    // `[{"index":2,…},{"index":3,…}` for 4 records: never closed, so read as cut off.
+    const model = answerModel((records, _request, call) => (call === 1 ? answersOf(records.slice(0, 2), (r) => r.index + 1).slice(0, -1) : answersOf(records, (r) => r.index)));
+    const results = await predictAll(model, words(4), fast);
+    expect(results.map((r) => r.value)).toEqual(words(4).map(upper));
+  });
+
   it('an invented item with the list renumbered is re-asked', async () => {
     const model = answerModel((records, _request, call) =>
       call === 1 ? answersOf([{ index: 0, text: 'invented' }, ...records], (_, i) => i + 1) : answersOf(records, (r) => r.index),

@@ -34,8 +34,10 @@ export interface Reconciled {
  * can't produce (the last one when counting from 1, index 0 when counting from 0).
  * Without it (a 0-based answer missing its first item looks exactly like a 1-based
  * one missing its last) the answer is distrusted too: a wasted request beats a
- * silent wrong value. A truncated answer (`partial`) is trusted without the
- * anchor, since truncation removes the last items.
+ * silent wrong value. A truncated answer (`partial`) has no last index, since
+ * truncation removes the last items: counting from 1, its anchor is the first
+ * index, for an answer numbered one too high and cut off (`2..k`) holds only
+ * indices inside the batch.
  *
  * @example
  * reconcile([{ index: 2, value: 'neg' }, { index: 1, value: 'pos' }], 2, 1).values // → Map { 0 → 'pos', 1 → 'neg' }
@@ -77,8 +79,10 @@ function detectShift(answers: readonly RawAnswer[], count: number, indexBase: nu
   const indices = new Set(answers.map((a) => a.index));
   const offRange = indexBase === 1 ? 0 : count;
   if (!indices.has(offRange)) {
-    const anchor = indexBase === 1 ? count : 0;
-    return indices.has(anchor) || (partial && indexBase === 1) ? 0 : 'ambiguous';
+    // From 0, index 0 rules out a 1-based answer. From 1, the last index rules out a 0-based one; a cut-off
+    // answer has no last index, and its first rules out a numbering one too high whose end was cut off.
+    const anchored = indexBase === 0 ? indices.has(0) : partial ? indices.has(1) : indices.has(count);
+    return anchored ? 0 : 'ambiguous';
   }
   const shift = indexBase === 1 ? 1 : -1;
   const shifted = [...indices].map((i) => i + shift);
