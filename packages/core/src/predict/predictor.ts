@@ -284,7 +284,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
       return undefined;
     }
     item.tokens = estimateTokens(item.text) + PER_RECORD_OVERHEAD_TOKENS;
-    if (this.#shared) item.cacheKey = this.#shared.keyOf(item.text);
+    if (this.#shared) item.cacheKey = this.#shared.keyOf(item.text, input);
     const max = this.#options.batching.maxTokens;
     if (max !== undefined && item.tokens > max) {
       this.#settle(item, { error: { code: 'too_large', message: `the record alone is ~${item.tokens} tokens, over maxBatchTokens (${max})` }, via: 'single' });
