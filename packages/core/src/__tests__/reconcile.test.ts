@@ -57,6 +57,17 @@ describe('reconcile', () => {
     expect(r.values.size).toBe(0);
   });
 
+  it('takes nothing from a complete 1-based answer without its first index, and says the first is in doubt', () => {
+    // 2..4 of 4: record 1 left out, or the answers for 1..3 numbered 2..4 with the last one lost.
+    const r = reconcile(answers([[2, 'a'], [3, 'b'], [4, 'c']]), 4, 1);
+    expect(r).toMatchObject({ untrusted: true, firstInDoubt: true, missing: [0, 1, 2, 3] });
+    expect(r.values.size).toBe(0);
+    // An index outside the batch is plain distrust, whatever else is missing.
+    expect(reconcile(answers([[2, 'a'], [5, 'c']]), 4, 1).firstInDoubt).toBeUndefined();
+    // Counting from 0, index 0 is already required.
+    expect(reconcile(answers([[1, 'a'], [2, 'b']]), 3, 0).firstInDoubt).toBeUndefined();
+  });
+
   it('trusts a truncated 1-based answer without its last index', () => {
     const r = reconcile(answers([[1, 'a'], [2, 'b']]), 4, 1, true);
     expect(r.values.get(0)).toBe('a');

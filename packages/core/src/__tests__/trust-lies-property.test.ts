@@ -9,13 +9,16 @@ import { predictAll } from '@mlpredict/core';
 import { LruCache } from '../cache/lru-cache';
 import { answerModel, upper } from './support/answer-model';
 
-const LIES = ['none', 'shiftUp', 'shiftDown', 'shiftUpCut', 'insert', 'dup', 'drop', 'cut', 'nested', 'shiftDownDropLast', 'extraCount', 'keyed'] as const;
+const LIES = ['none', 'shiftUp', 'shiftDown', 'shiftUpDropLast', 'shiftUpCut', 'insert', 'dup', 'drop', 'cut', 'nested', 'shiftDownDropLast', 'extraCount', 'keyed', 'shiftUpKeyedDropLast', 'dropFirst'] as const;
 type Lie = (typeof LIES)[number];
 
 function answerFor(records: Array<{ index: number; text: string }>, lie: Lie, rnd: () => number): string {
   let items = records.map((r) => ({ index: r.index, answer: upper(r.text) }));
   const n = items.length;
   switch (lie) {
+    case 'shiftUpDropLast': items = items.map((i) => ({ ...i, index: i.index + 1 })).slice(0, -1); break;
+    case 'shiftUpKeyedDropLast': return JSON.stringify(Object.fromEntries(items.slice(0, -1).map((i) => [String(i.index + 1), i.answer])));
+    case 'dropFirst': items = items.slice(1); break;
     case 'shiftUp': items = items.map((i) => ({ ...i, index: i.index + 1 })); break;
     case 'shiftDown': items = items.map((i) => ({ ...i, index: i.index - 1 })); break;
     case 'shiftUpDropLast': items = items.map((i) => ({ ...i, index: i.index + 1 })).slice(0, -1); break;
