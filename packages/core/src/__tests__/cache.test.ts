@@ -37,6 +37,29 @@ describe('cache', () => {
     expect(model.requests).toHaveLength(2);
   });
 
+  it('keys on what the template shows of a record: same text, another {{input.field}}, another answer', async () => {
+    // The model answers each record with the language line the template wrote for it.
+    const model = answerModel((_records, request) => {
+      const user = request.messages.at(-1)!.content as string;
+      return JSON.stringify([...user.matchAll(/^Lang (\d+): (\w+)$/gm)].map((m) => ({ index: Number(m[1]), answer: m[2] })));
+    });
+    const promptTemplate = 'Say the language.\n{{#records}}Input {{index}}: {{textJson}}\nLang {{index}}: {{input.lang}}\n{{/records}}';
+    const rows = [{ text: 'hello', lang: 'en' }, { text: 'hello', lang: 'fr' }, { text: 'hello', lang: 'en' }];
+    const cache = new LruCache();
+    const options = { ...fast, textField: 'text', valueField: 'answer', promptTemplate, cache, batchSize: 3 };
+    const results = await predictAll(model, rows, options);
+    expect(results.map((r) => r.value)).toEqual(['en', 'fr', 'en']);
+    expect(results.map((r) => r.meta.via)).toEqual(['batch', 'batch', 'cache']);
+    // Across runs too, and a record the template can't key (a circular input) is simply asked.
+    const circular: Record<string, unknown> = { text: 'hello', lang: 'de' };
+    circular.self = circular;
+    const again = await predictAll(model, [{ text: 'hello', lang: 'fr' }, circular], options);
+    expect(again.map((r) => [r.value, r.meta.via])).toEqual([
+      ['fr', 'cache'],
+      ['de', 'single'],
+    ]);
+  });
+
   it('gives waiting duplicates the same error when the first fails, and caches nothing', async () => {
     const model = answerModel(() => {
       throw new ModelCallError('denied', { kind: 'http', status: 403 });

@@ -108,9 +108,10 @@ describe('mlPredict', () => {
   });
 
   it('with fallback none, leaves missing records as missing errors', async () => {
-    const model = answerModel((records) => JSON.stringify([{ index: 3, answer: upper(records[2]!.text) }]));
+    // The middle record left out (without index 1, nothing would be taken: see reconcile).
+    const model = answerModel((records) => JSON.stringify([{ index: 1, answer: upper(records[0]!.text) }, { index: 3, answer: upper(records[2]!.text) }]));
     const results = await predictAll(model, words(3), { ...fast, fallback: 'none' });
-    expect(results.map((r) => r.error?.code ?? r.value)).toEqual(['missing', 'missing', 'WORD 2']);
+    expect(results.map((r) => r.error?.code ?? r.value)).toEqual(['WORD 0', 'missing', 'WORD 2']);
     expect(model.requests).toHaveLength(1);
   });
 

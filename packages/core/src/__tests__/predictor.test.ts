@@ -2,7 +2,8 @@
  * The predictor session every adapter runs on: keys, push and pull delivery,
  * the in-flight count and its ready/drain signals, flush, end, abort and close.
  */
-import { createPredictor, type PredictResult } from '@mlpredict/core';
+import { createPredictor, mlPredict, type PredictResult } from '@mlpredict/core';
+import { config, lastValueFrom, of, toArray } from 'rxjs';
 import { answerModel, labelAll, upper } from './support/answer-model';
 
 const fast = { batchTimeoutMs: 1000, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };
@@ -149,6 +150,30 @@ describe('createPredictor', () => {
     const predictor = createPredictor(answerModel(labelAll(upper)), fast, { result: () => undefined });
     predictor.end();
     expect(() => predictor.submit('x')).toThrow(/submit after end/);
+  });
+
+  it('refuses a submit after close() with a clear error: a record taken then would never get a result', () => {
+    const predictor = createPredictor(answerModel(labelAll(upper)), fast, { result: () => undefined });
+    predictor.submit('a');
+    predictor.close();
+    predictor.close();
+    expect(() => predictor.submit('x')).toThrow(/submit after close\(\)/);
+    expect(() => predictor.submitInvalid('y', undefined, 'unreadable')).toThrow(/submit after close\(\)/);
+  });
+
+  it('mlPredict over a synchronous source stops feeding a session that failed (onError: throw)', async () => {
+    const model = answerModel(labelAll(upper));
+    const run = lastValueFrom(of(null, 'a', 'b').pipe(mlPredict(model, { ...fast, batchTimeoutMs: 0, onError: 'throw' }), toArray()));
+    const unhandled: unknown[] = [];
+    const previous = config.onUnhandledError;
+    config.onUnhandledError = (error) => unhandled.push(error);
+    try {
+      await expect(run).rejects.toThrow(/bad_input|null/);
+      await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      config.onUnhandledError = previous;
+    }
+    expect(unhandled).toEqual([]);
   });
 
   it('validates options at construction, naming createPredictor', () => {

@@ -50,6 +50,24 @@ describe('reconcile', () => {
     expect(reconcile(answers([[0, 'a'], [2, 'c']]), 3, 1).values.size).toBe(0);
   });
 
+  it('distrusts a truncated answer without its first index: a numbering one too high, cut off', () => {
+    // 2..3 of 4: the answers for records 1..2 numbered 2..3, cut off before 5 would give them away.
+    const r = reconcile(answers([[2, 'a'], [3, 'b']]), 4, 1, true);
+    expect(r).toMatchObject({ untrusted: true, missing: [0, 1, 2, 3] });
+    expect(r.values.size).toBe(0);
+  });
+
+  it('takes nothing from a complete 1-based answer without its first index, and says the first is in doubt', () => {
+    // 2..4 of 4: record 1 left out, or the answers for 1..3 numbered 2..4 with the last one lost.
+    const r = reconcile(answers([[2, 'a'], [3, 'b'], [4, 'c']]), 4, 1);
+    expect(r).toMatchObject({ untrusted: true, firstInDoubt: true, missing: [0, 1, 2, 3] });
+    expect(r.values.size).toBe(0);
+    // An index outside the batch is plain distrust, whatever else is missing.
+    expect(reconcile(answers([[2, 'a'], [5, 'c']]), 4, 1).firstInDoubt).toBeUndefined();
+    // Counting from 0, index 0 is already required.
+    expect(reconcile(answers([[1, 'a'], [2, 'b']]), 3, 0).firstInDoubt).toBeUndefined();
+  });
+
   it('trusts a truncated 1-based answer without its last index', () => {
     const r = reconcile(answers([[1, 'a'], [2, 'b']]), 4, 1, true);
     expect(r.values.get(0)).toBe('a');

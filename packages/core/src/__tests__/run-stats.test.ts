@@ -4,7 +4,7 @@ import { answerModel, labelAll, upper } from './support/answer-model';
 it('counts records, requests, retries, repairs, tokens and cost, and streams events', async () => {
   const model = answerModel((records, _request, call) => {
     if (call === 1) throw new ModelCallError('busy', { kind: 'rate_limited', status: 429, retryAfterMs: 1 });
-    const kept = call === 2 ? records.slice(1) : records; // leave the first record out once
+    const kept = call === 2 ? records.filter((_, i) => i !== 1) : records; // leave the middle record out once
     return { text: labelAll(upper)(kept, undefined as never, 0) as string, usage: { promptTokens: 100, completionTokens: 20 } };
   });
   const stats = new RunStats({ prices: { promptPerMillion: 1, completionPerMillion: 10 } });

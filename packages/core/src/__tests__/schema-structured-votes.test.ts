@@ -57,6 +57,27 @@ describe('votes', () => {
   });
 });
 
+describe('votes and errors that cannot heal', () => {
+  it('a 401 in the first round stops the run: no further rounds are asked', async () => {
+    const model = answerModel(() => {
+      throw new ModelCallError('Incorrect API key', { kind: 'http', status: 401 });
+    });
+    const results = await predictAll(model, ['a', 'b', 'c', 'd'], { ...fast, votes: 3, batchSize: 4, concurrency: 1 });
+    expect(model.requests).toHaveLength(1);
+    expect(results.every((r) => r.error?.status === 401 && r.error.fatal === true)).toBe(true);
+  });
+
+  it('a 401 in a later round stops the run too, even though an earlier round answered', async () => {
+    const model = answerModel((records, request, call) => {
+      if (call > 1) throw new ModelCallError('Incorrect API key', { kind: 'http', status: 401 });
+      return labelAll((t) => t.toUpperCase())(records, request, call);
+    });
+    const results = await predictAll(model, ['a', 'b', 'c', 'd', 'e', 'f'], { ...fast, votes: 3, batchSize: 3, concurrency: 1 });
+    expect(model.requests).toHaveLength(2);
+    expect(results.every((r) => r.error?.status === 401 && r.error.fatal === true)).toBe(true);
+  });
+});
+
 describe('votes on every batch size', () => {
   it('never puts a record in the same position twice, so a one-position bias never wins', async () => {
     for (const n of [3, 4, 5, 6, 7, 9]) {

@@ -50,6 +50,28 @@ describe('drifted answers through predictAll are asked again, never mapped by po
     expect(model.requests).toHaveLength(3);
   });
 
+  it('a numbering one too high that was cut off is re-asked: no neighbour values', async () => {
+    // `[{"index":2,…},{"index":3,…}` for 4 records: never closed, so read as cut off.
+    const model = answerModel((records, _request, call) => (call === 1 ? answersOf(records.slice(0, 2), (r) => r.index + 1).slice(0, -1) : answersOf(records, (r) => r.index)));
+    const results = await predictAll(model, words(4), fast);
+    expect(results.map((r) => r.value)).toEqual(words(4).map(upper));
+  });
+
+  it('a numbering one too high that lost its last item is found out by asking without the first record', async () => {
+    // A model that always numbers one too high and always drops its last item: never a neighbour's value.
+    const liar = answerModel((records) => answersOf(records.slice(0, -1), (r) => r.index + 1));
+    const results = await predictAll(liar, words(4), fast);
+    expect(results.every((r) => !r.ok)).toBe(true);
+  });
+
+  it('a first record left out costs one request more, not a split, and every other record keeps its value', async () => {
+    const model = answerModel((records) => answersOf(records.filter((r) => r.text !== 'word 0'), (r) => r.index));
+    const results = await predictAll(model, words(4), fast);
+    expect(results.map((r) => r.value ?? r.error?.code)).toEqual(['missing', ...words(4).slice(1).map(upper)]);
+    // The batch, the rest without its first record, then the first alone three times.
+    expect(model.requests.map((r) => r.messages.at(-1)!.content.split('\nInput ').length - 1)).toEqual([4, 3, 1, 1, 1]);
+  });
+
   it('an invented item with the list renumbered is re-asked', async () => {
     const model = answerModel((records, _request, call) =>
       call === 1 ? answersOf([{ index: 0, text: 'invented' }, ...records], (_, i) => i + 1) : answersOf(records, (r) => r.index),

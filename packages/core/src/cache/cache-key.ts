@@ -20,6 +20,8 @@ export interface CacheKeyParts {
   extra?: Record<string, unknown>;
   /** The record as the model reads it. */
   text: string;
+  /** The record itself, when the template shows more of it than its text (`{{input.field}}`). */
+  input?: unknown;
 }
 
 /**

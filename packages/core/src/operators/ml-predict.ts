@@ -54,7 +54,8 @@ export function predictOperator<T, V>(model: Model, resolved: ResolvedOptions, p
         end: () => subscriber.complete(),
       });
       const subscription = source.subscribe({
-        next: (input) => predictor.submit(input),
+        // A synchronous source keeps emitting after the session failed (`onError: 'throw'`): nothing to send those to.
+        next: (input) => void (predictor.closed || predictor.submit(input)),
         error: (error) => {
           predictor.close();
           subscriber.error(error);

@@ -35,7 +35,7 @@ export async function* predictIterable<T, V>(model: Model, records: Iterable<T> 
         await predictor.ready();
         if (stopped || predictor.closed) return;
         const next = await iterator.next();
-        if (stopped) return;
+        if (stopped || predictor.closed) return;
         if (next.done) return predictor.end();
         predictor.submit(next.value);
       }

@@ -35,6 +35,8 @@ export type AskOutcome =
       /** Nothing in the answer could be read (as opposed to records left out). */
       unreadable: boolean;
       truncated: boolean;
+      /** The answer was distrusted only for a missing first index: ask the rest without the first record. */
+      firstInDoubt?: boolean;
       usage?: TokenUsage;
       warnings: string[];
     };

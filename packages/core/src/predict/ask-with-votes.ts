@@ -7,6 +7,7 @@
  */
 import type { TokenUsage } from '../model/model.js';
 import { addUsage } from '../model/token-usage.js';
+import { isFatal } from '../model/errors.js';
 import { askOnce, type AskContext, type AskOutcome } from './ask-once.js';
 
 /**
@@ -28,7 +29,8 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
     attempts += outcome.attempts;
     if (!outcome.ok) {
       failure = outcome;
-      if (outcome.error.kind === 'aborted') break;
+      // An error that cannot heal stops the run: asking the other rounds would only repeat it.
+      if (outcome.error.kind === 'aborted' || isFatal(outcome.error)) break;
       continue;
     }
     answered = true;
@@ -42,7 +44,8 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
       tally.set(key, entry);
     }
   }
-  if (!answered) return { ...failure!, attempts };
+  // A fatal error wins over the rounds that answered: the run must stop.
+  if (!answered || (failure && isFatal(failure.error))) return { ...failure!, attempts };
 
   const values = new Map<number, unknown>();
   const missing: number[] = [];

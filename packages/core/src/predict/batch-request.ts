@@ -48,6 +48,8 @@ export interface ReadAnswer {
   /** Nothing in the answer could be read (as opposed to records left out). */
   unreadable: boolean;
   truncated: boolean;
+  /** Nothing was taken because the first index was missing (see `reconcile`): ask the rest without the first record. */
+  firstInDoubt?: boolean;
   warnings: string[];
 }
 
@@ -68,8 +70,9 @@ export function readBatchAnswer(response: CompletionResponse, count: number, par
   return {
     values: matched.values,
     missing: matched.missing,
-    unreadable: matched.values.size === 0 && (read.unusable || truncated || matched.untrusted),
+    unreadable: matched.values.size === 0 && (read.unusable || truncated || (matched.untrusted && !matched.firstInDoubt)),
     truncated,
+    ...(matched.firstInDoubt && { firstInDoubt: true }),
     warnings: [...read.warnings, ...matched.warnings],
   };
 }

@@ -175,6 +175,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
    * Adds a record; its result carries `key` (the record's 0-based position when
    * none is given). Returns false once `inFlight` reaches `maxInFlight`: the
    * record is taken all the same, but the caller should wait for `ready()`.
+   * Throws after `end()` or `close()`.
    */
   submit(record: T, key?: K): boolean {
     const item = this.#admit(record, key);
@@ -264,6 +265,8 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
 
   #newItem(input: T, key: K | undefined): WorkItem<T, K> {
     if (this.#ended) throw new Error('submit after end(): the predictor takes no more records');
+    // Taken and dropped, the record would have no result and `inFlight` would never come down.
+    if (this.#closed) throw new Error(`submit after close(): the predictor takes no more records${this.#failure ? ' (it failed)' : this.#stopped ? ` (stopped: ${this.#stopped.message})` : ''}`);
     const seq = this.#submitted++;
     const now = Date.now();
     return { seq, key: key === undefined ? (seq as K) : key, input, text: '', tokens: 0, batchId: -1, attempts: 0, repairs: 0, triesAlone: 0, admittedAt: now, startedAt: now, done: false, failed: false };
@@ -284,7 +287,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
       return undefined;
     }
     item.tokens = estimateTokens(item.text) + PER_RECORD_OVERHEAD_TOKENS;
-    if (this.#shared) item.cacheKey = this.#shared.keyOf(item.text);
+    if (this.#shared) item.cacheKey = this.#shared.keyOf(item.text, input);
     const max = this.#options.batching.maxTokens;
     if (max !== undefined && item.tokens > max) {
       this.#settle(item, { error: { code: 'too_large', message: `the record alone is ~${item.tokens} tokens, over maxBatchTokens (${max})` }, via: 'single' });

@@ -124,6 +124,15 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
     else settleChecked(checked);
   }
 
+  if (outcome.firstInDoubt && items.length > 1 && ctx.repair.fallback !== 'none') {
+    // The first record left out, or a numbering one too high that lost its last item: without
+    // the first record the rest answers plainly (or shows the drift), and the first goes alone.
+    // The rest is the batch asked again, not a fallback: the breaker doesn't hold it back.
+    for (const item of items) item.repairs++;
+    await resolveGroup(items.slice(1), true, ctx);
+    return resolveGroup(items.slice(0, 1), false, ctx);
+  }
+
   const code: PredictErrorCode = outcome.unreadable ? 'parse' : 'missing';
   const why = outcome.unreadable
     ? `the model's answer could not be read${outcome.truncated ? ' (cut off: finish_reason length)' : ''}`

@@ -8,13 +8,16 @@
 import { cacheKey, type CacheKeyParts } from '../cache/cache-key.js';
 import type { ParseSettings, RepairSettings } from '../config/run-settings.js';
 import type { PromptSettings } from '../prompt/prompt-settings.js';
+import { templateReadsInput } from '../prompt/check-template.js';
 
 /**
  * @example
  * const keyOf = runCacheKey(model.name, resolved);
- * const key = keyOf(item.text);
+ * const key = keyOf(item.text, item.input);
+ *
+ * Throws (a `TypeError`) for an input the template reads that can't be keyed (a circular one).
  */
-export function runCacheKey(modelName: string, settings: { prompt: PromptSettings; parse: ParseSettings; repair: RepairSettings }): (text: string) => string {
+export function runCacheKey(modelName: string, settings: { prompt: PromptSettings; parse: ParseSettings; repair: RepairSettings }): (text: string, input?: unknown) => string {
   const { prompt, parse, repair } = settings;
   const { indexField, valueField, truncated: _truncated, ...formatOptions } = parse.read;
   const fixed: Omit<CacheKeyParts, 'text'> = {
@@ -34,5 +37,6 @@ export function runCacheKey(modelName: string, settings: { prompt: PromptSetting
       votes: repair.votes,
     },
   };
-  return (text) => cacheKey(modelName, { ...fixed, text });
+  if (!templateReadsInput(prompt.template)) return (text) => cacheKey(modelName, { ...fixed, text });
+  return (text, input) => cacheKey(modelName, { ...fixed, text, input });
 }

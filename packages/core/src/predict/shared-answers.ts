@@ -12,7 +12,7 @@ type SettleFn = (item: WorkItem, settlement: Settlement) => void;
 
 export class SharedAnswers {
   readonly #cache: AnswerCache;
-  readonly #keyOf: (text: string) => string;
+  readonly #keyOf: (text: string, input?: unknown) => string;
   readonly #fromCache: (raw: unknown) => Settlement | Promise<Settlement>;
   /** Key → records waiting on the request that carries the first of them. */
   readonly #waiting = new Map<string, WorkItem[]>();
@@ -21,14 +21,19 @@ export class SharedAnswers {
    * @example
    * const shared = new SharedAnswers(new LruCache(), runCacheKey(model.name, resolved), (raw) => ({ value: raw, via: 'cache' }));
    */
-  constructor(cache: AnswerCache, keyOf: (text: string) => string, fromCache: (raw: unknown) => Settlement | Promise<Settlement>) {
+  constructor(cache: AnswerCache, keyOf: (text: string, input?: unknown) => string, fromCache: (raw: unknown) => Settlement | Promise<Settlement>) {
     this.#cache = cache;
     this.#keyOf = keyOf;
     this.#fromCache = fromCache;
   }
 
-  keyOf(text: string): string {
-    return this.#keyOf(text);
+  /** The record's key, or undefined for one that can't be keyed (a circular input the template reads): it is asked on its own. */
+  keyOf(text: string, input?: unknown): string | undefined {
+    try {
+      return this.#keyOf(text, input);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -37,8 +42,13 @@ export class SharedAnswers {
    */
   async filter(items: readonly WorkItem[], settle: SettleFn): Promise<WorkItem[]> {
     const leaders: WorkItem[] = [];
+    const unkeyed: WorkItem[] = [];
     for (const item of items) {
-      const key = item.cacheKey!;
+      const key = item.cacheKey;
+      if (key === undefined) {
+        unkeyed.push(item);
+        continue;
+      }
       const waiting = this.#waiting.get(key);
       if (waiting) waiting.push(item);
       else {
@@ -47,7 +57,7 @@ export class SharedAnswers {
       }
     }
     const hits = await Promise.all(leaders.map(async (item) => this.#cache.get(item.cacheKey!)));
-    const toSend: WorkItem[] = [];
+    const toSend: WorkItem[] = unkeyed;
     for (const [i, item] of leaders.entries()) {
       const hit = hits[i];
       if (hit === undefined) toSend.push(item);

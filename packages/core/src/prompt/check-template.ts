@@ -50,3 +50,24 @@ function rendersRecords(tokens: readonly Token[]): boolean {
 function mentionsRecordContent(tokens: readonly Token[]): boolean {
   return tokens.some(([type, name, , , children]) => (type !== 'text' && type !== '!' && RECORD_CONTENT.test(name)) || mentionsRecordContent(children ?? []));
 }
+
+/**
+ * True when `template` shows a record's `input` (`{{input.lang}}`), not only its
+ * text: two records with the same text are then asked different things, and the
+ * cache must tell them apart. A template that doesn't parse counts as reading it.
+ *
+ * @example
+ * templateReadsInput('{{#records}}{{index}}: {{text}} ({{input.lang}})\n{{/records}}') // → true
+ * templateReadsInput('{{#records}}{{index}}: {{textJson}}\n{{/records}}') // → false
+ */
+export function templateReadsInput(template: string): boolean {
+  try {
+    return readsInput(Mustache.parse(template) as unknown as Token[]);
+  } catch {
+    return true;
+  }
+}
+
+function readsInput(tokens: readonly Token[]): boolean {
+  return tokens.some(([type, name, , , children]) => (type !== 'text' && type !== '!' && /^input(?:\.|$)/.test(name)) || readsInput(children ?? []));
+}
