@@ -241,6 +241,19 @@ it('refuses a jobDir made for other records or other options, and sends nothing'
   expect(sim.stats.requests).toBe(before);
 });
 
+it('refuses a jobDir made for other records whose JSON is alike (Maps read through toText): it keys them by the text sent', async () => {
+  sim = await startSimulator();
+  const toText = (record: Map<string, string>) => record.get('text')!;
+  const asMaps = (texts: string[]) => texts.map((text) => new Map([['text', text]]));
+  const first = reviews(40);
+  await predictDeferred(modelAt(sim.url), asMaps(first), { ...options, toText, jobDir });
+  const before = sim.stats.requests;
+  // Every Map is `{}` in JSON: other reviews must not get the first run's answers.
+  const other = reviews(80).slice(40);
+  await expect(predictDeferred(modelAt(sim.url), asMaps(other), { ...options, toText, jobDir })).rejects.toThrow(/the records differ/);
+  expect(sim.stats.requests).toBe(before);
+});
+
 it('splits the requests into jobs at the per-job request limit', async () => {
   sim = await startSimulator({ batch: { maxRequestsPerFile: 12 } });
   const inputs = reviews(500);

@@ -71,7 +71,7 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
   await mkdir(jobDir, { recursive: true });
   const release = await lockJobDir(jobDir);
   try {
-    const fingerprint = fingerprintOf(model.name, records, input.given);
+    const fingerprint = fingerprintOf(model.name, records, input.given, items.map((item) => item.text));
     let manifest = await readManifest(jobDir);
     if (manifest) {
       const mismatch = fingerprintMismatch(manifest.fingerprint, fingerprint);
