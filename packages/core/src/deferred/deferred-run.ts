@@ -107,7 +107,15 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
       // Stopped by an error that cannot heal (a bad key): the folder stays short of done, so a rerun once it is fixed repairs again.
       if (results.some((result) => result?.ok === false && result.error.fatal)) return results as PredictResult<T>[];
     } else {
-      for (const group of leftovers) settleAll(group.seqs.map((seq) => items[seq]!), group.failure.code, `${group.failure.message} (after ${MAX_FOLLOW_UP_ROUNDS} follow-up jobs)`, settle);
+      // No more follow-up jobs: they ran out, or the budget kept the next one back (its records then get `budget`, as real-time repairs would).
+      const followUps = manifest.rounds.length - 1;
+      const budget = input.cost.budget;
+      const keptBack = followUps < MAX_FOLLOW_UP_ROUNDS && budget?.exhausted;
+      for (const group of leftovers) {
+        const members = group.seqs.map((seq) => items[seq]!);
+        if (keptBack) settleAll(members, 'budget', budget.refusal(), settle);
+        else settleAll(members, group.failure.code, `${group.failure.message} (after ${followUps} follow-up job${followUps === 1 ? '' : 's'})`, settle);
+      }
     }
 
     const unsettled = items.filter((item) => results[item.seq] === undefined);
