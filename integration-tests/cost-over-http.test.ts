@@ -168,4 +168,19 @@ describe('deferred runs: priced at the Batch API discount, and within a budget',
     expect(again.map((r) => r.value ?? r.error!.code)).toEqual(results.map((r) => r.value ?? r.error!.code));
     expect(budgeted.stats.batchesCreated).toBe(1);
   });
+
+  it("repair: 'deferred' with a budget the job's plan used up: the failed lines' records get the budget error, not their line's error 'after 3 follow-up jobs'", async () => {
+    const inputs = reviews(1000);
+    const server = await fresh({ seed: 5, batch: { failedLineRate: 0.3 } });
+    const results = await predictDeferred<string, string>(modelAt(server.url), inputs, { ...options, budget: { maxTokens: 12_000 }, repair: 'deferred', jobDir, pollIntervalMs: 5 });
+    expectExactlyOnceInOrder(results, inputs);
+    expect(server.stats.batchLinesFailed).toBeGreaterThan(0);
+    expect(server.stats.batchesCreated).toBe(1); // no follow-up job: the budget is spent
+    expect(results.filter((r) => r.ok && r.value !== sentimentOf(r.input))).toEqual([]);
+    const failed = results.filter((r) => !r.ok);
+    expect(new Set(failed.map((r) => r.error!.code))).toEqual(new Set(['budget']));
+    expect(failed.filter((r) => /follow-up jobs/.test(r.error!.message))).toEqual([]);
+    // The failed lines' records: sent once, then kept back by the budget.
+    expect(failed.filter((r) => r.meta.attempts === 1)).toHaveLength(server.stats.batchLinesFailed * 20);
+  });
 });

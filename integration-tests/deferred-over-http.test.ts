@@ -241,6 +241,37 @@ it('refuses a jobDir made for other records or other options, and sends nothing'
   expect(sim.stats.requests).toBe(before);
 });
 
+it('refuses a jobDir made for other records whose JSON is alike (Maps read through toText): it keys them by the text sent', async () => {
+  sim = await startSimulator();
+  const toText = (record: Map<string, string>) => record.get('text')!;
+  const asMaps = (texts: string[]) => texts.map((text) => new Map([['text', text]]));
+  const first = reviews(40);
+  await predictDeferred(modelAt(sim.url), asMaps(first), { ...options, toText, jobDir });
+  const before = sim.stats.requests;
+  // Every Map is `{}` in JSON: other reviews must not get the first run's answers.
+  const other = reviews(80).slice(40);
+  await expect(predictDeferred(modelAt(sim.url), asMaps(other), { ...options, toText, jobDir })).rejects.toThrow(/the records differ/);
+  expect(sim.stats.requests).toBe(before);
+});
+
+it('a rerun on a finished folder gives the values the first run gave, also when valueSchema turns answers into Dates or Sets', async () => {
+  const inputs = reviews(60);
+  const sentiment = z.enum(['positive', 'negative', 'neutral']);
+  const shared = { ...options, batchSize: 5, jobDir, valueSchema: z.object({ sentiment, on: z.coerce.date() }).transform(({ sentiment: s, on }) => ({ tags: new Set([s]), on })) };
+  // The answer is an object: the label, and a date the schema coerces.
+  const label = (text: string) => ({ sentiment: sentimentOf(text), on: '2026-01-02' });
+  // Some lines fail, so some answers come from the job and some from real-time repairs.
+  sim = await startSimulator({ label, seed: 3, batch: { failedLineRate: 0.4 } });
+  const first = await predictDeferred(modelAt(sim.url), inputs, shared);
+  expect(first.every((r) => r.ok && r.value.tags instanceof Set && r.value.on instanceof Date)).toBe(true);
+  expect(first.some((r) => r.meta.repairs > 0) && first.some((r) => r.meta.repairs === 0)).toBe(true);
+  const requests = sim.stats.requests;
+  const again = await predictDeferred(modelAt(sim.url), inputs, shared);
+  expect(sim.stats.requests).toBe(requests);
+  expect(again.map((r) => r.value)).toEqual(first.map((r) => r.value));
+  expect(again.every((r) => r.ok && r.value.tags instanceof Set && r.value.on instanceof Date)).toBe(true);
+});
+
 it('splits the requests into jobs at the per-job request limit', async () => {
   sim = await startSimulator({ batch: { maxRequestsPerFile: 12 } });
   const inputs = reviews(500);

@@ -76,6 +76,21 @@ describe('budget', () => {
     expect(results.filter((r) => r.ok).every((r) => r.value === upper(r.input))).toBe(true);
   });
 
+  it('a request that timed out keeps its reservation spent: the provider may have run it, so retries can not spend past the budget', async () => {
+    // The provider runs (and bills) every request, but answers after the client's timeout.
+    const model = answerModel(async (records, request) => {
+      await new Promise((resolve) => request.signal?.addEventListener('abort', resolve, { once: true }));
+      return { text: labelAll(upper)(records, request, 0) as string, usage: { promptTokens: 100, completionTokens: 50 } };
+    });
+    const results = await predictAll(model, texts(40), { ...fast, batchSize: 5, concurrency: 1, maxTokens: 50, requestTimeoutMs: 20, maxRetries: 3, budget: { maxTokens: 1000 } });
+    // Each attempt reserves its prompt estimate plus 50: about 200 tokens, so about five fit in 1000.
+    expect(model.requests.length).toBeLessThanOrEqual(7);
+    expect(results.map((r) => r.seq)).toEqual(results.map((_, i) => i));
+    const codes = results.map((r) => r.error?.code);
+    expect(new Set(codes)).toEqual(new Set(['timeout', 'budget']));
+    expect(codes.lastIndexOf('timeout')).toBeLessThan(codes.indexOf('budget'));
+  });
+
   it('a request that failed gives its reservation back: its retry goes out within the same budget', async () => {
     let calls = 0;
     const model = answerModel((records, request) => {

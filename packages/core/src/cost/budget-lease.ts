@@ -24,10 +24,13 @@ export async function reserveBudget(budget: RunBudget | undefined, estimate: Spe
 
 /**
  * Ends a reservation: an answered request spends what the server counted (or
- * its estimate, when the server counted nothing usable); a failed one gives it back.
+ * its estimate, when the server counted nothing usable, or when it timed out and
+ * so may have run); a failed one gives it back.
+ *
+ * @param ran the request was answered, or may have run at the provider (a timeout)
  */
-export function endLease(lease: BudgetLease | undefined, usage: TokenUsage | undefined, answered: boolean): void {
+export function endLease(lease: BudgetLease | undefined, usage: TokenUsage | undefined, ran: boolean): void {
   if (!lease) return;
-  if (answered) lease.settle(finiteUsage(usage));
+  if (ran) lease.settle(finiteUsage(usage));
   else lease.release();
 }

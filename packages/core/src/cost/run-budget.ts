@@ -2,8 +2,8 @@
  * A run's spending cap (`budget: { maxTokens?, maxCostUsd? }`), shared by every
  * request the run makes — first tries, retries, repairs, votes. A request is sent
  * only once its estimated cost is reserved out of what is left; the reservation
- * becomes what the server counted once it answers, and is given back when it
- * fails. A request that does not fit waits while others are in flight (their
+ * becomes what the server counted once it answers (its estimate after a timeout,
+ * as the provider may have run it), and is given back when it fails. A request that does not fit waits while others are in flight (their
  * reservations may come back smaller); when nothing is in flight and it still
  * does not fit, the budget is spent: it refuses every request from then on.
  */

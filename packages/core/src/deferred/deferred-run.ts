@@ -52,9 +52,13 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
   const signal = resolved.flow.signal ?? new AbortController().signal;
   const stats = resolved.output.stats;
   const results: Array<PredictResult<T> | undefined> = new Array(records.length);
+  // With a valueSchema, each answer before it: the stored results are read through the schema again, as JSON can't keep its output (a Date, a Set).
+  const raws: unknown[] = [];
+  const answered = resolved.parse.valueSchema ? (seq: number, raw: unknown) => (raws[seq] = raw) : undefined;
   const settle: Settle = (item, settlement) => {
     if (item.done) return;
     item.done = true;
+    if (answered && 'value' in settlement && settlement.raw !== undefined) answered(item.seq, settlement.raw);
     const result = toResult(item as WorkItem<T, number>, settlement, Date.now()) as PredictResult<T>;
     item.failed = !result.ok;
     results[item.seq] = result;
@@ -71,7 +75,7 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
   await mkdir(jobDir, { recursive: true });
   const release = await lockJobDir(jobDir);
   try {
-    const fingerprint = fingerprintOf(model.name, records, input.given);
+    const fingerprint = fingerprintOf(model.name, records, input.given, items.map((item) => item.text));
     let manifest = await readManifest(jobDir);
     if (manifest) {
       const mismatch = fingerprintMismatch(manifest.fingerprint, fingerprint);
@@ -82,7 +86,7 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
             'Pass the same records and options to resume that job, or use a new jobDir to start another',
         );
       }
-      if (manifest.step === 'repaired' && manifest.resultsFile) return await readResults(inJobDir(jobDir, manifest.resultsFile), records);
+      if (manifest.step === 'repaired' && manifest.resultsFile) return await readResults(inJobDir(jobDir, manifest.resultsFile), records, resolved.parse.valueSchema);
     } else {
       manifest = newManifest(model.name, records.length, fingerprint);
       const groups = planBatches(admitted, resolved.batching, (item) => item.tokens).map((batch, index) => ({ id: groupId(0, index), seqs: batch.map((item) => item.seq) }));
@@ -98,18 +102,26 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
       await repairRealtime(model, resolved, leftovers, items, (result) => {
         items[result.seq]!.done = true;
         results[result.seq] = result;
-      }, input.cost);
+      }, input.cost, answered);
       if (signal.aborted) return results as PredictResult<T>[];
       // Stopped by an error that cannot heal (a bad key): the folder stays short of done, so a rerun once it is fixed repairs again.
       if (results.some((result) => result?.ok === false && result.error.fatal)) return results as PredictResult<T>[];
     } else {
-      for (const group of leftovers) settleAll(group.seqs.map((seq) => items[seq]!), group.failure.code, `${group.failure.message} (after ${MAX_FOLLOW_UP_ROUNDS} follow-up jobs)`, settle);
+      // No more follow-up jobs: they ran out, or the budget kept the next one back (its records then get `budget`, as real-time repairs would).
+      const followUps = manifest.rounds.length - 1;
+      const budget = input.cost.budget;
+      const keptBack = followUps < MAX_FOLLOW_UP_ROUNDS && budget?.exhausted;
+      for (const group of leftovers) {
+        const members = group.seqs.map((seq) => items[seq]!);
+        if (keptBack) settleAll(members, 'budget', budget.refusal(), settle);
+        else settleAll(members, group.failure.code, `${group.failure.message} (after ${followUps} follow-up job${followUps === 1 ? '' : 's'})`, settle);
+      }
     }
 
     const unsettled = items.filter((item) => results[item.seq] === undefined);
     if (unsettled.length > 0) throw new Error(`predictDeferred: ${unsettled.length} records got no result (first: seq ${unsettled[0]!.seq}); this is a bug, please report it`);
     const done = results as PredictResult<T>[];
-    await writeResults(inJobDir(jobDir, RESULTS_FILE), done);
+    await writeResults(inJobDir(jobDir, RESULTS_FILE), done, raws);
     manifest.resultsFile = RESULTS_FILE;
     manifest.step = 'repaired';
     await saveManifest(jobDir, manifest);

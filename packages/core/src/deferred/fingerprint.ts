@@ -1,5 +1,7 @@
 /**
- * What a job folder was made for: a hash of the records and one of the options
+ * What a job folder was made for: a hash of the records (each one's JSON and the
+ * text it is sent as, so records JSON can't tell apart — Maps or class instances
+ * read through `toText` or a getter — are still told apart) and one of the options
  * that shape the requests or how answers are read (the model included). A run
  * on a folder made for other records or options is refused, so a resumed job is
  * never matched to the wrong records. Options that only steer this process
@@ -51,13 +53,14 @@ const STEERING_OPTIONS = new Set([
 
 /**
  * @param given the options as given (model defaults under them, dotted keys as camelCase)
+ * @param texts each record's text as the model reads it (`''` for one that can't be sent)
  * @example
  * fingerprintOf('openai:gpt-4o-mini', ['Great phone'], { valueField: 'sentiment' })
  * // → { records: 'a3f1…', options: '9c0e…' }
  */
-export function fingerprintOf(modelName: string, records: readonly unknown[], given: Record<string, unknown>): Fingerprint {
+export function fingerprintOf(modelName: string, records: readonly unknown[], given: Record<string, unknown>, texts?: readonly string[]): Fingerprint {
   const recordHash = createHash('sha256').update(`${records.length}\n`);
-  for (const record of records) recordHash.update(`${recordJson(record)}\n`);
+  records.forEach((record, seq) => recordHash.update(`${recordJson(record)}\t${JSON.stringify(texts?.[seq] ?? null)}\n`));
   const shaping: Record<string, unknown> = { model: modelName };
   for (const [key, value] of Object.entries(given)) {
     if (STEERING_OPTIONS.has(key)) continue;

@@ -15,6 +15,7 @@ import type { RunCost } from '../cost/run-cost.js';
 
 /**
  * @param deliver gets each record's result (with its seq, attempts and repairs over the whole run)
+ * @param answered gets each answered record's answer before `valueSchema`, by seq
  * @example
  * await repairRealtime(model, resolved, repairs, items, (result) => (results[result.seq] = result));
  */
@@ -25,12 +26,13 @@ export function repairRealtime<T>(
   items: readonly WorkItem<T, number>[],
   deliver: (result: PredictResult<T>) => void,
   cost?: RunCost,
+  answered?: (seq: number, raw: unknown) => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // Errors are the caller's to throw once every record has its result.
     const options: ResolvedOptions = { ...resolved, output: { ...resolved.output, onError: 'emit' } };
     // The run's budget, with what the jobs spent already counted, governs the repairs too.
-    const predictor = new Predictor<T, unknown, number>(model, options, cost ? { cost } : {}, {
+    const predictor = new Predictor<T, unknown, number>(model, options, { ...(cost && { cost }), ...(answered && { answered: (key: unknown, raw: unknown) => answered(key as number, raw) }) }, {
       result: (result) => {
         const item = items[result.key]!;
         const meta = { ...result.meta, batchId: item.batchId, attempts: item.attempts + result.meta.attempts, repairs: item.repairs + result.meta.repairs };

@@ -2,30 +2,52 @@
  * Every record's result, kept in the job folder once a run is done, so a run
  * started again on the folder returns them without asking anyone anything.
  * Inputs are not stored: the fingerprint guarantees the caller passed the same
- * records, and each result gets the caller's own input object back.
+ * records, and each result gets the caller's own input object back. With a
+ * `valueSchema`, each answer is kept as the model gave it and read through the
+ * schema again: JSON can't keep what a schema may make of it (a Date, a Set, a
+ * class instance), so the stored value alone would come back as something else.
  */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { checkValue } from '../predict/check-value.js';
 import type { PredictResult } from '../results/result.js';
 import { readJsonLines, writeJsonLines } from './job-dir-files.js';
 
-type StoredResult = Omit<PredictResult, 'input' | 'key'>;
+type StoredResult = Omit<PredictResult, 'input' | 'key'> & { raw?: unknown };
 
 /**
+ * @param raws each answered record's answer before `valueSchema`, by seq (kept instead of its value)
  * @example
- * await writeResults(join(jobDir, 'results.jsonl'), results);
+ * await writeResults(join(jobDir, 'results.jsonl'), results, raws);
  */
-export function writeResults(path: string, results: readonly PredictResult<unknown>[]): Promise<void> {
+export function writeResults(path: string, results: readonly PredictResult<unknown>[], raws: readonly unknown[] = []): Promise<void> {
   return writeJsonLines(
     path,
-    results.map(({ input: _input, key: _key, ...rest }) => rest),
+    results.map(({ input: _input, key: _key, ...rest }): StoredResult => {
+      const raw = raws[rest.seq];
+      if (!rest.ok || raw === undefined) return rest;
+      const { value: _value, ...withoutValue } = rest;
+      return { ...withoutValue, raw };
+    }),
   );
 }
 
 /**
+ * @param valueSchema the run's schema: a stored answer is read through it again
  * @example
- * const results = await readResults(join(jobDir, 'results.jsonl'), records);
+ * const results = await readResults(join(jobDir, 'results.jsonl'), records, schema);
  */
-export async function readResults<T>(path: string, records: readonly T[]): Promise<PredictResult<T>[]> {
+export async function readResults<T>(path: string, records: readonly T[], valueSchema?: StandardSchemaV1): Promise<PredictResult<T>[]> {
   const stored = await readJsonLines<StoredResult>(path);
   if (stored.length !== records.length) throw new Error(`predictDeferred: ${path} holds ${stored.length} results for ${records.length} records; delete the job folder to start over`);
-  return stored.map((result) => ({ ...result, input: records[result.seq]!, key: result.seq }) as PredictResult<T>);
+  const results: PredictResult<T>[] = [];
+  for (const { raw, ...result } of stored) {
+    const base = { ...result, input: records[result.seq]!, key: result.seq } as PredictResult<T>;
+    if (!result.ok || raw === undefined) {
+      results.push(base);
+      continue;
+    }
+    const checked = await checkValue(raw, valueSchema);
+    results.push(checked.ok ? ({ ...base, value: checked.value } as PredictResult<T>) : { ok: false, input: base.input, seq: base.seq, key: base.key, error: { code: 'schema', message: checked.message, attempts: base.meta.attempts }, meta: base.meta });
+  }
+  return results;
 }

@@ -50,6 +50,8 @@ export interface PredictorParts {
   checkText?: (text: string) => void;
   /** The price and budget to count with, when the run shares them with more work (a deferred run's repairs). */
   cost?: RunCost;
+  /** Told of each answered record's answer as the model gave it, before `valueSchema` (a deferred run keeps it, to read its stored results again). */
+  answered?: (key: unknown, raw: unknown) => void;
 }
 
 /**
@@ -86,6 +88,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
   readonly #abort = new AbortController();
   readonly #resolve: BatchResolver;
   readonly #checkText?: (text: string) => void;
+  readonly #answered?: (key: unknown, raw: unknown) => void;
   readonly #shared?: SharedAnswers;
   readonly #batcher: Batcher<WorkItem<T, K>>;
   readonly #queue: WorkItem<T, K>[][] = [];
@@ -132,6 +135,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
     });
     this.#resolve = parts.resolver?.(policy) ?? chatResolver({ prompt: options.prompt, parse: options.parse, repair: options.repair, policy, tuning });
     this.#checkText = parts.checkText;
+    this.#answered = parts.answered;
     if (options.cache) this.#shared = new SharedAnswers(options.cache, runCacheKey(model.name, options), (raw) => this.#fromCache(raw));
     const batching = tuning ? { ...options.batching, size: tuning.batchSize ?? options.batching.size, maxTokens: tuning.maxBatchTokens } : options.batching;
     this.#batcher = new Batcher(batching, (item) => item.tokens, (batch) => this.#enqueue(batch));
@@ -429,7 +433,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
 
   async #fromCache(raw: unknown): Promise<Settlement> {
     const checked = await checkValue(raw, this.#options.parse.valueSchema);
-    return checked.ok ? { value: checked.value, via: 'cache' } : { error: { code: 'schema', message: checked.message }, via: 'cache' };
+    return checked.ok ? { value: checked.value, raw, via: 'cache' } : { error: { code: 'schema', message: checked.message }, via: 'cache' };
   }
 
   readonly #settleShared = (item: WorkItem, settlement: Settlement): void => {
@@ -442,6 +446,7 @@ export class Predictor<T = unknown, V = unknown, K = number> implements AsyncIte
   #settle(item: WorkItem<T, K>, settlement: Settlement): void {
     if (this.#closed || item.done) return;
     item.done = true;
+    if (this.#answered && 'value' in settlement && settlement.raw !== undefined) this.#answered(item.key, settlement.raw);
     const result = toResult(item, settlement, Date.now()) as PredictResult<T, V, K>;
     item.failed = !result.ok;
     this.#results.add(result, this.#emit);

@@ -79,7 +79,7 @@ export class SharedAnswers {
       void Promise.resolve(this.#cache.set(key, 'raw' in settlement ? settlement.raw : settlement.value)).catch(() => undefined);
     }
     settle(item, settlement);
-    const shared: Settlement = 'value' in settlement ? { value: settlement.value, via: 'cache' } : settlement;
+    const shared: Settlement = 'value' in settlement ? { value: settlement.value, ...('raw' in settlement && { raw: settlement.raw }), via: 'cache' } : settlement;
     for (const follower of waiting) settle(follower, shared);
   }
 }

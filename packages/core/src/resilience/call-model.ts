@@ -131,11 +131,16 @@ async function attemptWithinBudget<R extends { usage?: CompletionResponse['usage
 ): Promise<R> {
   const spend = await reserveBudget(policy.budget, info.estimate ?? { promptTokens: info.tokens, records: info.records }, info.signal);
   let answer: R | undefined;
+  // A request that timed out was sent: the provider may have run it, and bills it, so its estimate stays spent.
+  let maybeRan = false;
   try {
     answer = await attemptOnce(send, policy, info, timing);
     return answer;
+  } catch (error) {
+    maybeRan = error instanceof AttemptTimeout || (ModelCallError.isInstance(error) && error.kind === 'timeout');
+    throw error;
   } finally {
-    endLease(spend, answer?.usage, answer !== undefined);
+    endLease(spend, answer?.usage, answer !== undefined || maybeRan);
   }
 }
 
