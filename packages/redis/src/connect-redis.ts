@@ -13,7 +13,11 @@ export interface ConnectRedisOptions {
   url: string;
   /** What this connection is for, in errors and `CLIENT LIST` (e.g. `quota`, `stream-reader`). */
   role: string;
-  /** A command without a reply after this long fails (and counts as Redis unavailable). */
+  /**
+   * A command still waiting to be written after this long fails (and counts as
+   * Redis unavailable). node-redis does not time out a command once it is on the
+   * socket: bound the wait for its reply with `replyWithin`.
+   */
   commandTimeoutMs?: number;
   /** Called with background connection errors (each reconnect attempt that fails). */
   onError?: (error: Error) => void;
