@@ -6,7 +6,7 @@
  * hanging.
  */
 import { createClient, type RedisClientOptions } from '@redis/client';
-import { errorMessage, RedisUnavailableError } from './redis-unavailable.js';
+import { errorMessage, RedisUnavailableError, replyWithin } from './redis-unavailable.js';
 
 export interface ConnectRedisOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…`. */
@@ -59,8 +59,10 @@ export async function connectRedis<S extends NonNullable<RedisClientOptions['scr
   // Without a listener an 'error' event would crash the process; reconnect errors are expected.
   client.on('error', (error: Error) => options.onError?.(error));
   try {
-    await client.connect();
+    // The connection's handshake is a command too: a Redis that accepts the socket and never answers must not hold the start.
+    await replyWithin(client.connect(), CONNECT_TIMEOUT_MS + (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS), 'the connection handshake');
   } catch (error) {
+    client.destroy();
     throw new RedisUnavailableError(
       `@mlpredict/redis: cannot reach Redis at ${redactUrl(options.url)} (${options.role}): ${errorMessage(error)}. Is redis-server running, and is the url right?`,
       { cause: error },

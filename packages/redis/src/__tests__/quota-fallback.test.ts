@@ -8,7 +8,7 @@
  * a limiter that let everything through would grant all 12 at once.
  */
 import { createClient } from '@redis/client';
-import { redisQuota, type RedisQuota } from '../index';
+import { redisQuota, RedisUnavailableError, type RedisQuota } from '../index';
 import { burstOf } from '../quota/quota-limits';
 import { quotaKeys } from '../quota/quota-keys';
 import { startRedis, type TestRedis } from './redis-server';
@@ -125,4 +125,22 @@ test('a Redis that stops answering (connections open, no replies): the local sha
   (await q.acquire({ tokens: 1 })).release();
   expect(q.stats().fallbacks).toBe(1);
   expect(warnings).toHaveLength(1);
+});
+
+test('a Redis that accepts connections but does not answer at start: a RedisUnavailableError, not a hang', async () => {
+  redis.freeze();
+  try {
+    const joining = redisQuota({ url: redis.url, key: 'frozen-start', requestsPerMinute: 600, commandTimeoutMs: 300 });
+    const outcome = await Promise.race([
+      joining.then(
+        (q) => (opened.push(q), 'joined'),
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still connecting after 8 s'), 8_000)),
+    ]);
+    expect(outcome).toBeInstanceOf(RedisUnavailableError);
+    expect((outcome as Error).message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(quota\)/);
+  } finally {
+    redis.thaw();
+  }
 });
