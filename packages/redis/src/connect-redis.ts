@@ -6,14 +6,18 @@
  * hanging.
  */
 import { createClient, type RedisClientOptions } from '@redis/client';
-import { errorMessage, RedisUnavailableError } from './redis-unavailable.js';
+import { errorMessage, RedisUnavailableError, replyWithin } from './redis-unavailable.js';
 
 export interface ConnectRedisOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…`. */
   url: string;
   /** What this connection is for, in errors and `CLIENT LIST` (e.g. `quota`, `stream-reader`). */
   role: string;
-  /** A command without a reply after this long fails (and counts as Redis unavailable). */
+  /**
+   * A command still waiting to be written after this long fails (and counts as
+   * Redis unavailable). node-redis does not time out a command once it is on the
+   * socket: bound the wait for its reply with `replyWithin`.
+   */
   commandTimeoutMs?: number;
   /** Called with background connection errors (each reconnect attempt that fails). */
   onError?: (error: Error) => void;
@@ -55,8 +59,10 @@ export async function connectRedis<S extends NonNullable<RedisClientOptions['scr
   // Without a listener an 'error' event would crash the process; reconnect errors are expected.
   client.on('error', (error: Error) => options.onError?.(error));
   try {
-    await client.connect();
+    // The connection's handshake is a command too: a Redis that accepts the socket and never answers must not hold the start.
+    await replyWithin(client.connect(), CONNECT_TIMEOUT_MS + (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS), 'the connection handshake');
   } catch (error) {
+    client.destroy();
     throw new RedisUnavailableError(
       `@mlpredict/redis: cannot reach Redis at ${redactUrl(options.url)} (${options.role}): ${errorMessage(error)}. Is redis-server running, and is the url right?`,
       { cause: error },

@@ -21,6 +21,27 @@ export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
 }
 
+/**
+ * `command`, or a `RedisUnavailableError` once `ms` pass without its reply.
+ * node-redis's own command timeout covers only the wait to be written: a command
+ * already on the socket of a Redis that stopped answering (a network partition,
+ * a frozen host) waits for its reply until TCP gives up, many minutes later. The
+ * command itself stays queued on its connection, so later replies still pair
+ * with their own commands; its late reply, if any, is dropped.
+ *
+ * @example
+ * const workers = await replyWithin(client.heartbeat(keys, args), 2_000, 'heartbeat');
+ */
+export function replyWithin<T>(command: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailableError(`no reply from Redis to ${what} within ${ms} ms`)), ms);
+  });
+  // Whatever the command does after its deadline is no one's concern.
+  command.catch(() => undefined);
+  return Promise.race([command, late]).finally(() => clearTimeout(timer));
+}
+
 /** Replies Redis gives while it can't serve yet (loading after a restart, a busy script, a replica without its primary). */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 

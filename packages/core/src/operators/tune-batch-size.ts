@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Model } from '../model/model.js';
 import { parseOptions, type PredictOptions } from '../config/options.js';
 import { RunStats } from '../metrics/run-stats.js';
-import type { PredictResult } from '../results/result.js';
+import { PredictError, type PredictFailure, type PredictResult } from '../results/result.js';
 import { predictAll } from './predict-all.js';
 
 /** One labelled record: what goes to the model, and the answer it should give. */
@@ -83,6 +83,7 @@ export const DEFAULT_TUNE_TOLERANCE = 0.02;
  * @param labelled the sample: `{ input, label }` per record (a few hundred give a usable estimate)
  * @param options the run's options (template, format, schema, …) plus `sizes`, `tolerance`, `isRight`, `onSize`
  * @returns a report per size and the recommended size
+ * @throws PredictError when a size could not be measured at all: a bad key, an unknown model, an endpoint that cannot be reached
  */
 export async function tuneBatchSize<T, V>(model: Model, labelled: readonly LabelledRecord<T, V>[], options: TuneBatchSizeOptions<V> = {}): Promise<TuneBatchSizeResult> {
   const { sizes = DEFAULT_TUNE_SIZES, tolerance = DEFAULT_TUNE_TOLERANCE, isRight = sameAnswer, onSize, ...rest } = options;
@@ -94,6 +95,9 @@ export async function tuneBatchSize<T, V>(model: Model, labelled: readonly Label
     const started = Date.now();
     // The size as the cap too, so a cap among the model's defaults cannot refuse or bend it.
     const results = await predictAll<T, unknown>(model, inputs, { ...predict, batchSize, maxBatchSize: batchSize, stats });
+    // A bad key, an unknown model or an endpoint that cannot be reached measures nothing: say so rather than report 0% at every size.
+    const stopped = results.find((r): r is PredictFailure<T> => !r.ok && (r.error.fatal === true || r.error.unreachable === true));
+    if (stopped) throw new PredictError(stopped);
     const report = measure(batchSize, results, labelled, isRight, stats, Date.now() - started);
     reports.push(report);
     onSize?.(report);

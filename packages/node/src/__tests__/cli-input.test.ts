@@ -55,6 +55,18 @@ describe('mlpredict input', () => {
     ]);
   });
 
+  it('reads a JSON Lines or lines file that starts with a UTF-8 byte order mark like one without', async () => {
+    const jsonl = join(dir, 'bom.jsonl');
+    await writeFile(jsonl, '\uFEFF{"text":"great"}\r\n{"text":"awful"}\r\n');
+    const fromJsonl = await runInProcess([jsonl, '-f', 'text', ...quiet], { env });
+    expect(jsonLines(fromJsonl.stdout)).toEqual([
+      { input: { text: 'great' }, value: 'positive' },
+      { input: { text: 'awful' }, value: 'negative' },
+    ]);
+    const fromStdin = await runInProcess(quiet, { env, stdin: '\uFEFFI love it\n' });
+    expect(jsonLines(fromStdin.stdout)).toEqual([{ input: 'I love it', value: 'positive' }]);
+  });
+
   it('takes the input file as a positional argument', async () => {
     const file = join(dir, 'reviews.jsonl');
     await writeFile(file, '{"text":"great"}\n{"text":"awful"}\n');

@@ -30,6 +30,20 @@ describe('mlpredict output formats', () => {
 
   const common = ['-f', 'text', '--instruction', 'Classify the sentiment.', '--batch-timeout-ms', '5000', '--no-progress'];
 
+  it('refuses an --output that is the input file (by another name too) before touching it', async () => {
+    const input = join(dir, 'reviews.jsonl');
+    const rows = reviews(3000).map((text, i) => JSON.stringify({ id: i, text })).join('\n') + '\n';
+    await writeFile(input, rows);
+    for (const output of [input, join(dir, '.', 'reviews.jsonl')]) {
+      for (const extra of [[], ['--resume']]) {
+        const run = await runInProcess([input, '-o', output, ...extra, ...common], { env });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toMatch(/--output ".*reviews\.jsonl" is the input file/);
+        expect(await readFile(input, 'utf8')).toBe(rows);
+      }
+    }
+  });
+
   it('CSV in → CSV out round-trips every input column unchanged, in order, plus the value and error columns', async () => {
     // Cells with the characters CSV has to quote or keep: commas, quotes, line breaks (LF and CRLF), tabs, unicode, blanks.
     const cell = fc.array(fc.constantFrom('a', 'Z', ' ', ',', '"', '\n', '\r\n', '\t', 'é', '😀', 'great', 'awful', ';'), { maxLength: 12 }).map((parts) => parts.join(''));

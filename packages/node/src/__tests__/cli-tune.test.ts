@@ -93,3 +93,13 @@ it('--help shows tune’s own usage and flags', async () => {
   expect(run.out()).toMatch(/--sizes N,N,…\s+the batch sizes to measure/);
   expect(run.out()).not.toMatch(/--resume/);
 });
+
+it('a wrong key stops tune with the cause and exit 1 instead of measuring every size at 0% and recommending the largest', async () => {
+  sim = await startSimulator({ apiKey: 'right' });
+  const file = await labelled(reviews(20).map((text) => ({ text, label: sentimentOf(text) })));
+  const run = io();
+  const code = await runCli(['tune', file, '--field', 'text', '--value-field', 'sentiment', '--sizes', '1,5'], run.io);
+  expect(run.err()).toMatch(/401/);
+  expect(run.out()).not.toMatch(/Recommended/);
+  expect(code).toBe(1);
+});

@@ -25,6 +25,25 @@ export async function openInput(path: string | undefined, stdin: Readable): Prom
 }
 
 /**
+ * Refuses an output that is the input file, under its name or another (`./x`, a
+ * link): opening it for writing would cut the input before it is read.
+ *
+ * @example
+ * await refuseSameFile('reviews.jsonl', './reviews.jsonl'); // throws UsageError
+ */
+export async function refuseSameFile(input: string | undefined, output: string | undefined): Promise<void> {
+  if (input === undefined || input === '-' || output === undefined || output === '-') return;
+  let same: boolean;
+  try {
+    const [a, b] = await Promise.all([stat(input), stat(output)]);
+    same = a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return; // an output that does not exist yet is not the input; an unreadable input is reported when it is opened
+  }
+  if (same) throw new UsageError(`--output "${output}" is the input file: writing it would destroy the rows not read yet; write the results to another file`);
+}
+
+/**
  * A file to write, once it is open, or stdout. `keepBytes`: continue a file
  * after its first `keepBytes` bytes, cutting what follows (`--resume`); else the
  * file is written anew. `close()` ends a file and waits for it; stdout stays open.

@@ -2,8 +2,8 @@
  * JSON Lines in, one row per non-blank line: the parsed value, or the line's
  * problem when it is not JSON (it becomes a `bad_input` row; the run goes on).
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { inputLines } from './input-lines.js';
 import type { InputRow } from './input-row.js';
 
 /**
@@ -14,20 +14,15 @@ import type { InputRow } from './input-row.js';
  * for await (const row of readJsonl(createReadStream('reviews.jsonl'))) console.log(row.line, row);
  */
 export async function* readJsonl(input: Readable): AsyncGenerator<InputRow, void, undefined> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  try {
-    for await (const text of lines) {
-      line++;
-      // Blank lines (a trailing newline, spacing) carry no record.
-      if (text.trim() === '') continue;
-      try {
-        yield { line, record: JSON.parse(text) };
-      } catch (error) {
-        yield { line, raw: text, problem: `line ${line}: not valid JSON: ${(error as Error).message}` };
-      }
+  for await (const text of inputLines(input)) {
+    line++;
+    // Blank lines (a trailing newline, spacing) carry no record.
+    if (text.trim() === '') continue;
+    try {
+      yield { line, record: JSON.parse(text) };
+    } catch (error) {
+      yield { line, raw: text, problem: `line ${line}: not valid JSON: ${(error as Error).message}` };
     }
-  } finally {
-    lines.close();
   }
 }

@@ -2,8 +2,8 @@
  * Plain text in, one record per non-blank line: the line itself, as a string
  * (`echo 'I love it' | mlpredict`). Nothing is parsed, so nothing can be unreadable.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { inputLines } from './input-lines.js';
 import type { InputRow } from './input-row.js';
 
 /**
@@ -14,14 +14,9 @@ import type { InputRow } from './input-row.js';
  * // → { line: 1, record: 'I love it' }, { line: 3, record: 'It broke' }
  */
 export async function* readLines(input: Readable): AsyncGenerator<InputRow, void, undefined> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() !== '') yield { line, record: text };
-    }
-  } finally {
-    lines.close();
+  for await (const text of inputLines(input)) {
+    line++;
+    if (text.trim() !== '') yield { line, record: text };
   }
 }

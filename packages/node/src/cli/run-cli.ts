@@ -15,7 +15,7 @@ import { helpText } from './help-text.js';
 import { sniffFormat, type InputFormat } from './input-format.js';
 import type { InputRow } from './input-row.js';
 import { Interrupts, type SignalSource } from './interrupts.js';
-import { openInput, openOutput } from './open-files.js';
+import { openInput, openOutput, refuseSameFile } from './open-files.js';
 import { rowFormatter } from './output-format.js';
 import { parseArgs } from './parse-args.js';
 import { rowProducer } from './predict-rows.js';
@@ -73,6 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const settings = await cliSettings(values, flags, io.env);
     const fileOutput = settings.output !== undefined && settings.output !== '-';
     if (settings.resume && !fileOutput && !settings.deferred) throw new UsageError('--resume needs --output FILE: rows written to stdout cannot be continued');
+    await refuseSameFile(settings.input, settings.output);
     const fromFile = settings.input !== undefined && settings.input !== '-';
     let input = await openInput(settings.input, io.stdin);
     if (!fromFile && io.stdin.isTTY) io.stderr.write('mlpredict: reading records from the terminal, one a line (Ctrl-D ends them); or give a file: mlpredict reviews.csv\n');

@@ -8,7 +8,7 @@
  * a limiter that let everything through would grant all 12 at once.
  */
 import { createClient } from '@redis/client';
-import { redisQuota, type RedisQuota } from '../index';
+import { redisQuota, RedisUnavailableError, type RedisQuota } from '../index';
 import { burstOf } from '../quota/quota-limits';
 import { quotaKeys } from '../quota/quota-keys';
 import { startRedis, type TestRedis } from './redis-server';
@@ -100,4 +100,47 @@ test('stopped Redis: 1/N local share with one warning, never unlimited; back to 
   lease.release();
   expect(a!.stats().fallbacks).toBe(1);
   expect(warnings[0]).toHaveLength(1);
+});
+
+test('a Redis that stops answering (connections open, no replies): the local share within commandTimeoutMs, one warning; back to Redis once it answers', async () => {
+  const warnings: string[] = [];
+  const q = await redisQuota({ url: redis.url, key: 'frozen', requestsPerMinute: 600, leaseMs: 600, commandTimeoutMs: 300, onWarning: (m) => warnings.push(m) });
+  opened.push(q);
+  (await q.acquire({ tokens: 1 })).release();
+  await q.flush();
+  redis.freeze();
+  try {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('acquire still waiting on a frozen Redis after 5 s')), 5_000);
+    const lease = await q.acquire({ tokens: 1, signal: controller.signal }).finally(() => clearTimeout(timer));
+    lease.release();
+    expect(q.stats()).toMatchObject({ mode: 'local', fallbacks: 1 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/quota "frozen" falls back to this worker's share/);
+  } finally {
+    redis.thaw();
+  }
+  // The connection never dropped, so no reconnect announces it: a heartbeat that gets through does.
+  await until(() => q.stats().mode === 'redis', 'the quota back on Redis');
+  (await q.acquire({ tokens: 1 })).release();
+  expect(q.stats().fallbacks).toBe(1);
+  expect(warnings).toHaveLength(1);
+});
+
+test('a Redis that accepts connections but does not answer at start: a RedisUnavailableError, not a hang', async () => {
+  redis.freeze();
+  try {
+    const joining = redisQuota({ url: redis.url, key: 'frozen-start', requestsPerMinute: 600, commandTimeoutMs: 300 });
+    const outcome = await Promise.race([
+      joining.then(
+        (q) => (opened.push(q), 'joined'),
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still connecting after 8 s'), 8_000)),
+    ]);
+    expect(outcome).toBeInstanceOf(RedisUnavailableError);
+    expect((outcome as Error).message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(quota\)/);
+  } finally {
+    redis.thaw();
+  }
 });

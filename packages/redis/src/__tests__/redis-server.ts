@@ -14,6 +14,10 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Stops the server; resolves once the process has exited. */
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is answered, as in a network partition. */
+  freeze(): void;
+  /** Lets a frozen server answer again (SIGCONT). */
+  thaw(): void;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -45,6 +49,12 @@ export async function startRedis(): Promise<TestRedis> {
       });
       failed.catch(() => undefined);
       await Promise.race([waitForPong(port), failed]);
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
     },
     async stop() {
       const running = child;

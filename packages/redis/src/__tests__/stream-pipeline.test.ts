@@ -220,3 +220,31 @@ describe('up front', () => {
     await expect(p.start()).rejects.toThrow(/stop\(\) was called before start\(\)/);
   });
 });
+
+test('a Redis that stops answering (connections open, no replies): stop() still ends past shutdownTimeoutMs, and nothing is lost', async () => {
+  sim.configure({ latencyMs: 40 });
+  const texts = reviews(200);
+  const ids = await addRecords(admin, 'frozen', texts);
+  const first = pipeline({ inputStream: 'frozen', outputStream: 'frozen-out', shutdownTimeoutMs: 300, commandTimeoutMs: 300 });
+  await first.start();
+  await waitFor(() => first.stats().acked >= 20, 20_000, '20 acks');
+  redis.freeze();
+  let outcome: string;
+  try {
+    const stopping = first.stop().then(
+      () => 'stopped',
+      (error: unknown) => `failed: ${String(error)}`,
+    );
+    outcome = await Promise.race([stopping, new Promise<string>((resolve) => setTimeout(() => resolve('still stopping after 8 s'), 8_000))]);
+  } finally {
+    redis.thaw();
+  }
+  expect(outcome).toBe('stopped');
+  // What the frozen worker had not acked is taken over by the next one.
+  const second = pipeline({ inputStream: 'frozen', outputStream: 'frozen-out', consumer: 'c2', claimIdleMs: 100 });
+  await second.start();
+  await waitUntilDrained(admin, 'frozen', 'g', ids[ids.length - 1]!);
+  const grouped = byInputId(await readOutput(admin, 'frozen-out'));
+  expect([...grouped.keys()].sort()).toEqual([...ids].sort());
+  ids.forEach((id, i) => expect(grouped.get(id)!.every((entry) => JSON.stringify(entry.result) === JSON.stringify({ value: sentimentOf(texts[i]!) }))).toBe(true));
+});

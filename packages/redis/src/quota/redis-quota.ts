@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Quota, QuotaLease, QuotaOutcome, QuotaRequest } from '@mlpredict/core';
 import { abortReason, abortableSleep } from '@mlpredict/core/internals';
 import { connectRedis, redactUrl } from '../connect-redis.js';
-import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
+import { errorMessage, isRedisUnavailable, replyWithin } from '../redis-unavailable.js';
 import { LocalShare } from './local-share.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
 import { burstOf, type QuotaLimits } from './quota-limits.js';
@@ -128,6 +128,7 @@ class SharedQuota implements RedisQuota {
   readonly #limits: QuotaLimits;
   readonly #keys: QuotaKeys;
   readonly #leaseMs: number;
+  readonly #commandTimeoutMs: number;
   readonly #workerId = randomUUID();
   #client?: QuotaClient;
   #mode: 'redis' | 'local' = 'redis';
@@ -153,13 +154,19 @@ class SharedQuota implements RedisQuota {
     this.#limits = { requestsPerMinute: options.requestsPerMinute, tokensPerMinute: options.tokensPerMinute, maxConcurrency: options.maxConcurrency };
     this.#keys = quotaKeys(options.key);
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  }
+
+  /** A quota command's reply, or unavailable after commandTimeoutMs (a Redis that stopped answering must not hold acquires). */
+  #reply<T>(command: Promise<T>, what: string): Promise<T> {
+    return replyWithin(command, this.#commandTimeoutMs, what);
   }
 
   /** Connects and says hello (the first heartbeat); throws when Redis can't be reached. */
   async start(): Promise<void> {
     const client = await connectQuotaClient(this.#options);
     try {
-      this.#workers = await client.heartbeat(this.#keys, this.#heartbeatArgs());
+      this.#workers = await this.#reply(client.heartbeat(this.#keys, this.#heartbeatArgs()), 'heartbeat');
     } catch (error) {
       client.destroy();
       throw error;
@@ -212,7 +219,7 @@ class SharedQuota implements RedisQuota {
     if (!(ms > 0) || !Number.isFinite(ms)) return Math.max(this.#pausedUntil, Date.now());
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
     if (this.#mode === 'redis' && this.#client) {
-      this.#track(this.#client.pause(this.#keys, ms).catch((error: unknown) => this.#onBackgroundError('pause', error)));
+      this.#track(this.#reply(this.#client.pause(this.#keys, ms), 'pause').catch((error: unknown) => this.#onBackgroundError('pause', error)));
     }
     return this.#pausedUntil;
   }
@@ -234,7 +241,7 @@ class SharedQuota implements RedisQuota {
     const client = this.#client;
     if (!client) return;
     try {
-      if (client.isReady) await client.leave(this.#keys, this.#workerId, this.#leaseIdsHeld());
+      if (client.isReady) await this.#reply(client.leave(this.#keys, this.#workerId, this.#leaseIdsHeld()), 'leave');
     } catch {
       // Unreachable: the heartbeat and leases expire by themselves.
     }
@@ -259,7 +266,7 @@ class SharedQuota implements RedisQuota {
       const leaseId = `${this.#workerId}:${++this.#leaseCount}`;
       let verdict;
       try {
-        verdict = await this.#client!.reserve(this.#keys, {
+        verdict = await this.#reply(this.#client!.reserve(this.#keys, {
           leaseId,
           tokens,
           leaseMs: this.#leaseMs,
@@ -268,7 +275,7 @@ class SharedQuota implements RedisQuota {
           maxConcurrency: this.#limits.maxConcurrency ?? 0,
           requestBurst: burstOf(this.#limits.requestsPerMinute ?? 0),
           tokenBurst: burstOf(this.#limits.tokensPerMinute ?? 0),
-        });
+        }), 'reserve');
       } catch (error) {
         if (!isRedisUnavailable(error)) throw error;
         this.#fallBack(error);
@@ -297,8 +304,7 @@ class SharedQuota implements RedisQuota {
         if (id === undefined || !this.#client || this.#closed) return;
         const usage = outcome?.usage;
         const usedTokens = usage ? usage.promptTokens + usage.completionTokens : -1;
-        const sent = this.#client
-          .release(this.#keys, { leaseId: id, reservedTokens: tokens, usedTokens, tokensPerMinute: this.#limits.tokensPerMinute ?? 0 })
+        const sent = this.#reply(this.#client.release(this.#keys, { leaseId: id, reservedTokens: tokens, usedTokens, tokensPerMinute: this.#limits.tokensPerMinute ?? 0 }), 'release')
           // Unreachable: the lease expires by itself after leaseMs; only the reconciliation is lost.
           .catch((error: unknown) => this.#onBackgroundError('release', error));
         this.#track(sent);
@@ -310,10 +316,13 @@ class SharedQuota implements RedisQuota {
   async #beat(): Promise<void> {
     if (this.#closed || !this.#client) return;
     try {
-      this.#workers = await this.#client.heartbeat(this.#keys, this.#heartbeatArgs());
+      this.#workers = await this.#reply(this.#client.heartbeat(this.#keys, this.#heartbeatArgs()), 'heartbeat');
     } catch (error) {
       this.#onBackgroundError('heartbeat', error);
+      return;
     }
+    // Redis answers again without having dropped the connection (it had stopped answering): no 'ready' says so, this does.
+    if (this.#mode === 'local') this.#onReconnected();
   }
 
   #heartbeatArgs() {

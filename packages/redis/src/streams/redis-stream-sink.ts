@@ -7,9 +7,11 @@
 import type { Sink, SourceMessage } from '@mlpredict/core';
 import { connectRedis } from '../connect-redis.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
-import { errorMessage } from '../redis-unavailable.js';
+import { errorMessage, replyWithin } from '../redis-unavailable.js';
 import { RECORD_FIELD } from './decode-entry.js';
 import { encodeResult, INPUT_ID_FIELD, RESULT_FIELD, type StreamResult } from './result-entry.js';
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 export interface RedisStreamSinkOptions {
   /** `redis://…` */
@@ -46,6 +48,8 @@ export interface RedisStreamSink extends Sink<unknown, StreamResult> {
 export async function redisStreamSink(options: RedisStreamSinkOptions): Promise<RedisStreamSink> {
   checkSinkOptions(options);
   const client = await connectRedis({ url: options.url, role: 'stream-sink', commandTimeoutMs: options.commandTimeoutMs });
+  // node-redis does not time out a command once it is on the socket: a Redis that stopped answering would hold a write (and so the runner) for good.
+  const reply = <R>(command: Promise<R>, what: string) => replyWithin(command, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, `${what} to stream "${options.outputStream}"`);
   const trim = options.maxLen === undefined ? undefined : { TRIM: { strategy: 'MAXLEN' as const, strategyModifier: '~' as const, threshold: options.maxLen } };
   let closed = false;
   return {
@@ -65,7 +69,7 @@ export async function redisStreamSink(options: RedisStreamSinkOptions): Promise<
         }
       }
       try {
-        await multi.exec();
+        await reply(multi.exec(), 'the output write');
       } catch (error) {
         throw firstCommandError(error, entries.length);
       }
@@ -73,7 +77,7 @@ export async function redisStreamSink(options: RedisStreamSinkOptions): Promise<
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await client.close().catch(() => client.destroy());
+      await reply(client.close(), 'close').catch(() => client.destroy());
     },
   };
 }

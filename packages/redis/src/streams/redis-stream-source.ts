@@ -9,7 +9,7 @@ import type { Source, SourceMessage } from '@mlpredict/core';
 import { abortReason, abortableSleep } from '@mlpredict/core/internals';
 import { connectRedis, redactUrl } from '../connect-redis.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
-import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
+import { errorMessage, isRedisUnavailable, replyWithin } from '../redis-unavailable.js';
 import { decodeEntry } from './decode-entry.js';
 import { isPresent, readStreamReply, type PresentEntry, type StreamEntry } from './stream-entries.js';
 import { STREAM_SCRIPTS } from './stream-scripts.js';
@@ -201,7 +201,13 @@ class StreamSource<T> implements RedisStreamSource<T> {
     // start or another's XAUTOCLAIM: at-least-once.
     this.#reader?.destroy();
     await this.#filling?.catch(() => undefined);
-    await this.#client?.close().catch(() => this.#client?.destroy());
+    // close() waits for every reply; a Redis that stopped answering would hold it for good.
+    if (this.#client) await this.#reply(this.#client.close(), 'close').catch(() => this.#client?.destroy());
+  }
+
+  /** A command's reply, or unavailable after `ms` (node-redis does not time out a command once it is on the socket). */
+  #reply<R>(command: Promise<R>, what: string, ms = this.#commandTimeoutMs): Promise<R> {
+    return replyWithin(command, ms, `${what} on stream "${this.#options.stream}"`);
   }
 
   /** Resolves when `work` settles or the source closes; rejects at once when `signal` aborts. */
@@ -253,14 +259,15 @@ class StreamSource<T> implements RedisStreamSource<T> {
     if (blockMs !== undefined) args.push('BLOCK', String(blockMs));
     args.push('STREAMS', stream, from);
     // A blocking read must not time out before its BLOCK does.
-    const reply = await this.#reader!.sendCommand(args, { timeout: (blockMs ?? 0) + this.#commandTimeoutMs });
+    const wait = (blockMs ?? 0) + this.#commandTimeoutMs;
+    const reply = await this.#reply(this.#reader!.sendCommand(args, { timeout: wait }), 'XREADGROUP', wait);
     return readStreamReply(reply, stream);
   }
 
   /** Takes over entries idle on any consumer for claimIdleMs; returns how many it buffered. */
   async #claim(): Promise<number> {
     const { stream, group, consumer } = this.#options;
-    const reply = await this.#client!.xAutoClaim(stream, group, consumer, this.#claimIdleMs, this.#claimCursor, { COUNT: this.#readCount });
+    const reply = await this.#reply(this.#client!.xAutoClaim(stream, group, consumer, this.#claimIdleMs, this.#claimCursor, { COUNT: this.#readCount }), 'XAUTOCLAIM');
     this.#claimCursor = String(reply.nextId);
     if (this.#claimCursor === '0-0') this.#nextClaimAt = Date.now() + Math.min(10_000, Math.max(50, this.#claimIdleMs / 4));
     const entries: PresentEntry[] = [];
@@ -300,13 +307,13 @@ class StreamSource<T> implements RedisStreamSource<T> {
 
   /** This consumer's pending entries deleted from the stream: out of the group, as XAUTOCLAIM does for others'. */
   async #dropDeleted(ids: string[]): Promise<void> {
-    await this.#client!.xAck(this.#options.stream, this.#options.group, ids);
+    await this.#reply(this.#client!.xAck(this.#options.stream, this.#options.group, ids), 'XACK');
     this.#stats.deletedWhilePending += ids.length;
   }
 
   async #ack(id: string): Promise<void> {
     this.#held.delete(id);
-    await this.#client!.xAck(this.#options.stream, this.#options.group, id);
+    await this.#reply(this.#client!.xAck(this.#options.stream, this.#options.group, id), 'XACK');
     this.#stats.acked++;
   }
 
@@ -315,7 +322,7 @@ class StreamSource<T> implements RedisStreamSource<T> {
     const ids = [...this.#held.keys(), ...this.#buffer.map((m) => m.key)];
     if (ids.length === 0 || this.#closed) return;
     try {
-      const lost = new Set(await this.#client!.touch(this.#options.stream, this.#options.group, this.#options.consumer, ids));
+      const lost = new Set(await this.#reply(this.#client!.touch(this.#options.stream, this.#options.group, this.#options.consumer, ids), 'touch'));
       for (const id of lost) this.#held.delete(id);
       for (let i = this.#buffer.length - 1; i >= 0; i--) if (lost.has(this.#buffer[i]!.key)) this.#buffer.splice(i, 1);
     } catch (error) {
@@ -328,7 +335,7 @@ class StreamSource<T> implements RedisStreamSource<T> {
   async #ensureGroup(): Promise<void> {
     const { stream, group } = this.#options;
     try {
-      await this.#client!.xGroupCreate(stream, group, '0', { MKSTREAM: true });
+      await this.#reply(this.#client!.xGroupCreate(stream, group, '0', { MKSTREAM: true }), 'XGROUP CREATE');
     } catch (error) {
       if (!errorMessage(error).startsWith('BUSYGROUP')) throw error; // exists: join it
     }
