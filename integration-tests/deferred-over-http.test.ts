@@ -232,6 +232,7 @@ it('refuses a jobDir made for other records or other options, and sends nothing'
   await predictDeferred(modelAt(sim.url), inputs, { ...options, jobDir });
   const before = sim.stats.requests;
   await expect(predictDeferred(modelAt(sim.url), reviews(41), { ...options, jobDir })).rejects.toThrow(/other records or options: the records differ/);
+  await expect(predictDeferred(modelAt(sim.url), reviews(41), { ...options, jobDir })).rejects.toBeInstanceOf(TypeError);
   await expect(predictDeferred(modelAt(sim.url), inputs, { ...options, jobDir, valueField: 'label' })).rejects.toThrow(/the options \(or the model\) differ/);
   expect(sim.stats.requests).toBe(before);
   // What only steers this process may change: the stored results come back, and nothing is sent.

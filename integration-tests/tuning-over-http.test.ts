@@ -59,6 +59,17 @@ it('tuneBatchSize refuses what it would silently get wrong, before any request',
   expect(sim.stats.chatRequests).toBe(0);
 });
 
+it('tuneBatchSize with nothing right at the smallest size stops there, naming why, instead of recommending the largest', async () => {
+  sim = await startSimulator();
+  const sample = reviews(30).map((input) => ({ input, label: 'a label the simulator never gives' }));
+  const reported: BatchSizeReport[] = [];
+  await expect(tuneBatchSize(modelAt(sim.url), sample, { ...options, sizes: [1, 5, 50], onSize: (r) => reported.push(r) })).rejects.toThrow(
+    /no record was answered right at batch size 1 \(30 wrong, 0 errors; first answer: "(positive|negative|neutral)" for the label "a label the simulator never gives"\)/,
+  );
+  expect(reported.map((r) => r.batchSize)).toEqual([1]);
+  expect(sim.stats.recordsSeen).toBe(sample.length);
+});
+
 describe('a server allowing 6,000 tokens in any second', () => {
   const limit = { tokens: 6000, windowMs: 1000 };
 

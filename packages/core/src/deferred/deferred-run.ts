@@ -80,7 +80,8 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
     if (manifest) {
       const mismatch = fingerprintMismatch(manifest.fingerprint, fingerprint);
       if (mismatch) {
-        throw new Error(
+        // The caller's mistake, like a bad option: a TypeError, and nothing sent.
+        throw new TypeError(
           `predictDeferred: jobDir ${jobDir} holds a job made for other records or options: ${mismatch} ` +
             `(it was made ${manifest.createdAt} for ${manifest.records} records on ${manifest.model}). ` +
             'Pass the same records and options to resume that job, or use a new jobDir to start another',

@@ -84,6 +84,7 @@ export const DEFAULT_TUNE_TOLERANCE = 0.02;
  * @param options the run's options (template, format, schema, …) plus `sizes`, `tolerance`, `isRight`, `onSize`
  * @returns a report per size and the recommended size
  * @throws PredictError when a size could not be measured at all: a bad key, an unknown model, an endpoint that cannot be reached
+ * @throws Error when no record is answered right at the smallest size (nothing to compare the others with)
  */
 export async function tuneBatchSize<T, V>(model: Model, labelled: readonly LabelledRecord<T, V>[], options: TuneBatchSizeOptions<V> = {}): Promise<TuneBatchSizeResult> {
   const { sizes = DEFAULT_TUNE_SIZES, tolerance = DEFAULT_TUNE_TOLERANCE, isRight = sameAnswer, onSize, ...rest } = options;
@@ -101,6 +102,8 @@ export async function tuneBatchSize<T, V>(model: Model, labelled: readonly Label
     const report = measure(batchSize, results, labelled, isRight, stats, Date.now() - started);
     reports.push(report);
     onSize?.(report);
+    // Nothing right at the smallest size: no accuracy to hold the others to, so stop before paying for them.
+    if (reports.length === 1 && report.right === 0) throw new Error(noBaseline(report, results, labelled));
   }
   const baseline = reports[0]!;
   const recommended = reports.filter((r) => r.accuracy >= baseline.accuracy - tolerance - 1e-12).at(-1)!.batchSize;
@@ -129,6 +132,19 @@ function measure<T, V>(batchSize: number, results: PredictResult<T, unknown>[], 
     completionTokens: snapshot.completionTokens,
     wallMs,
   };
+}
+
+/** Why a baseline with no right answer measures nothing, with the first error or wrong value to look at. */
+function noBaseline<T, V>(report: BatchSizeReport, results: PredictResult<T, unknown>[], labelled: readonly LabelledRecord<T, V>[]): string {
+  const failed = results.find((r): r is PredictFailure<T> => !r.ok);
+  const wrongAt = results.findIndex((r) => r.ok);
+  const example = failed
+    ? `first error: ${failed.error.code}: ${failed.error.message}`
+    : `first answer: ${JSON.stringify((results[wrongAt] as { value: unknown }).value)} for the label ${JSON.stringify(labelled[wrongAt]!.label)}`;
+  return (
+    `tuneBatchSize: no record was answered right at batch size ${report.batchSize} (${report.wrong} wrong, ${report.errors} errors; ${example}), ` +
+    'so there is no accuracy to hold larger sizes to: check the instruction, the value field and the labels (or isRight)'
+  );
 }
 
 /** Strings trimmed and case-insensitive (models vary the case of a label); anything else deeply equal. */

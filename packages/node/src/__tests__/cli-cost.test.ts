@@ -125,6 +125,14 @@ describe('mlpredict budgets and --deferred', () => {
     const again = await runInProcess(flags(output, '--deferred', '--job-dir', job), { env });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`--job-dir "${job}" already holds a deferred job (step: repaired); add --resume to continue it (it is never submitted twice), or give a new --job-dir`);
+    // Other records on the same folder: refused as a usage mistake (exit 2, as a refused --resume of a real-time run), nothing sent.
+    await writeFile(input, texts.slice(1).map((text, id) => JSON.stringify({ id, text })).join('\n') + '\n');
+    const other = await runInProcess(flags(output, '--deferred', '--job-dir', job, '--resume'), { env });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds a job made for other records or options: the records differ/);
+    expect(other.stderr).not.toMatch(/once that is fixed/);
+    expect(sim.stats.batchesCreated).toBe(1);
+    await writeFile(input, texts.map((text, id) => (id === 7 ? '{"id": 7, oops' : JSON.stringify({ id, text }))).join('\n') + '\n');
     await rm(output);
     const resumed = await runInProcess(flags(output, '--deferred', '--job-dir', job, '--resume'), { env });
     expect(resumed.code).toBe(0);

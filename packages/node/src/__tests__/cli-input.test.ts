@@ -87,6 +87,22 @@ describe('mlpredict input', () => {
     ]);
   });
 
+  it('refuses a --field that is not a column of the CSV header before sending anything (dry run and deferred too)', async () => {
+    const file = join(dir, 'reviews.csv');
+    await writeFile(file, 'id,review\n1,great\n2,awful\n');
+    const before = sim.stats.chatRequests;
+    for (const extra of [[], ['--dry-run'], ['--deferred', '--job-dir', join(dir, 'job')]]) {
+      const run = await runInProcess([file, '--field', 'txt', ...extra, ...quiet], { env });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--field "txt" is not a column of the CSV header ("id", "review"); give one of those');
+      expect(run.stdout).toBe('');
+    }
+    expect(sim.stats.chatRequests).toBe(before);
+    const right = await runInProcess([file, '--field', 'review', '--output-format', 'jsonl', ...quiet], { env });
+    expect(right.code).toBe(0);
+    expect(jsonLines(right.stdout).map((r) => r.value)).toEqual(['positive', 'negative']);
+  });
+
   it('hints at how to end input when stdin is a terminal', async () => {
     const stdin = Object.assign(Readable.from(['great\n']), { isTTY: true });
     const run = await runInProcess(quiet, { env, stdin });

@@ -190,6 +190,10 @@ describe('writeRows with a producer double', () => {
     const report = reportLines(outcome, p.tally, { resumable: true });
     expect(report.split('\n')[0]).toBe('mlpredict: stopped: http: 401 Incorrect API key provided: sk-… (2 rows written; once that is fixed, rerun with --resume)');
     expect(report.match(/stopped:/g)).toHaveLength(1);
+    // To stdout: no --resume to offer, and the sentence still reads.
+    expect(reportLines(outcome, p.tally, { resumable: false }).split('\n')[0]).toBe(
+      'mlpredict: stopped: http: 401 Incorrect API key provided: sk-… (2 rows written; stdout cannot be resumed: once that is fixed, run again (with --output FILE to be able to resume))',
+    );
     expect(exitStatus(outcome, p.tally, { failOnError: false })).toBe(1);
   });
 

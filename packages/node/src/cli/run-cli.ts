@@ -83,7 +83,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       io.stderr.write('mlpredict: warning: no --instruction, --labels or prompt template; the prompt only asks for each input\'s "answer" (see it with --dry-run)\n');
     }
     const total = fromFile ? await countRecords(settings.input!, format) : undefined;
-    const reader = readRows(format, input);
+    const reader = readRows(format, input, { textColumn: settings.userResolved.textField });
 
     if (settings.dryRun) {
       const done = settings.resume ? (await resumePoint(settings.output!, rowSettings(settings, format, outputFormatFor(settings, format)), reader.rows)).rows : 0;

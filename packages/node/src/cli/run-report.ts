@@ -34,7 +34,8 @@ export function reportLines(outcome: RunOutcome, tally: RunTally, context: Repor
     const of = tally.total === undefined ? '' : ` of ${tally.total}`;
     cause = line(`budget spent after ${tally.done}${of} rows: ${outcome.error.message}; ${context.resumable ? 'rerun with --resume (and a new --max-cost or --max-tokens-total) to continue' : then}`);
   } else if (outcome.kind === 'fatal') {
-    cause = line(`stopped: ${outcome.error.code}: ${outcome.error.message} (${tally.done} rows written; once that is fixed, ${then})`);
+    const next = context.resumable ? `once that is fixed, ${then}` : 'stdout cannot be resumed: once that is fixed, run again (with --output FILE to be able to resume)';
+    cause = line(`stopped: ${outcome.error.code}: ${outcome.error.message} (${tally.done} rows written; ${next})`);
   } else if (outcome.kind === 'failed') {
     const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
     cause = line(`${message}${context.resumable ? ` (${tally.done} rows written; ${then})` : ''}`);
