@@ -1,5 +1,5 @@
 /** Issue 13, point 6: a prompt template that can't work fails at construction, naming the fix. */
-import { mlPredict, predictAll } from '@mlpredict/core';
+import { mlComplete, mlPredict, predictAll } from '@mlpredict/core';
 import { resolveOptions } from '@mlpredict/core/internals';
 import { checkTemplate } from '../prompt/check-template';
 import { DEFAULT_DELIMITED_TEMPLATE } from '../formats/delimited/delimited-format';
@@ -59,5 +59,53 @@ describe('at construction', () => {
   it('a good template runs', async () => {
     const results = await predictAll(model, ['a', 'b'], { batchTimeoutMs: 0, valueField: 'answer', promptTemplate: 'Go.\n{{#records}}Input {{index}}: {{textJson}}\n{{/records}}' });
     expect(results.map((r) => r.value)).toEqual(['A', 'B']);
+  });
+});
+
+describe('a template that hides the index, while answers are read by index', () => {
+  const model = answerModel(labelAll(upper));
+  const noIndex = ['{{#records}}- {{text}}\n{{/records}}', 'Classify:\n{{#records}}{{textJson}}\n{{/records}}', '{{#records}}{{#input.flag}}{{index}}{{/input.flag}} {{text}}\n{{/records}}'];
+
+  it('is refused at construction for every indexed format with batches of several records, naming the option and both fixes', () => {
+    for (const promptTemplate of noIndex) {
+      for (const responseFormat of ['json', 'xml', 'delimited'] as const) {
+        for (const batchSize of [2, 50, 'auto'] as const) {
+          expect(() => mlPredict(model, { promptTemplate, responseFormat, batchSize })).toThrow(TypeError);
+          expect(() => resolveOptions({ promptTemplate, responseFormat, batchSize })).toThrow(
+            /^mlPredict: invalid options:\n {2}- "promptTemplate" \(batch\.prompt\.template\): shows the records without their \{\{index\}\}.*add \{\{index\}\} in the \{\{#records\}\} section.*or set batchSize: 1/s,
+          );
+        }
+      }
+    }
+    expect(model.requests).toHaveLength(0);
+  });
+
+  it('is accepted when a batch holds one record, or the format reads no index', () => {
+    for (const promptTemplate of noIndex) {
+      expect(() => resolveOptions({ promptTemplate, batchSize: 1 })).not.toThrow();
+      expect(() => resolveOptions({ promptTemplate, batchSize: 'auto', maxBatchSize: 1 })).not.toThrow();
+      expect(() => resolveOptions({ promptTemplate, responseFormat: 'text', batchSize: 1 })).not.toThrow();
+    }
+  });
+
+  it('accepts the index however it is shown: in the section, around the content, or in recordsJson', () => {
+    for (const promptTemplate of [
+      DEFAULT_JSON_TEMPLATE,
+      DEFAULT_XML_TEMPLATE,
+      DEFAULT_DELIMITED_TEMPLATE,
+      '{{#records}}#{{index}} id={{input.id}}\n{{/records}}',
+      '{{#records}}{{text}} (input {{{index}}})\n{{/records}}',
+      '{{#records}}{{index}}: {{#input}}{{review}}{{/input}}\n{{/records}}',
+      '{{#records}}{{#input}}{{index}}: {{review}}{{/input}}\n{{/records}}',
+      'All: {{recordsJson}}',
+      '{{#records}}{{text}}\n{{/records}}Again, numbered: {{{recordsJson}}}',
+    ]) {
+      expect(() => resolveOptions({ promptTemplate, batchSize: 10 })).not.toThrow();
+    }
+  });
+
+  it('mlComplete: refused when batched, accepted one record per call', () => {
+    expect(() => mlComplete(model, { promptTemplate: '{{#records}}{{text}}{{/records}}', batchSize: 20 })).toThrow(/mlComplete: invalid options:.*without their \{\{index\}\}/s);
+    expect(() => mlComplete(model, { promptTemplate: 'Summarize: {{#records}}{{text}}{{/records}}', batchSize: 1 })).not.toThrow();
   });
 });

@@ -4,6 +4,8 @@ import { embedAll, mlEmbed } from '../operators/ml-embed';
 import { filterAll, mlFilter, toVerdict } from '../operators/ml-filter';
 import { completeAll, mlComplete } from '../operators/ml-complete';
 import { answerModel, promptRecords } from './support/answer-model';
+import { resolveOptions } from '../config/options';
+import { readBatchAnswer } from '../predict/batch-request';
 
 const fast = { batchTimeoutMs: 0, retry: { strategy: 'fixed' as const, baseDelayMs: 1, maxDelayMs: 1 } };
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `text number ${i}`);
@@ -261,6 +263,37 @@ describe('mlComplete', () => {
     const model = answerModel(() => '   ');
     const [result] = await completeAll(model, ['x'], { ...fast, batchSize: 1, circuitBreaker: false });
     expect(result!.error).toMatchObject({ code: 'parse', attempts: 3 });
+  });
+
+  it('with batchSize 1, an answer cut off (finish_reason length) is not a value: asked again, then a parse error saying to raise maxTokens', async () => {
+    const model = answerModel(() => ({ text: 'The rain falls on the', finishReason: 'length' }));
+    const [result] = await completeAll(model, ['Write a haiku about rain.'], { ...fast, batchSize: 1, maxTokens: 5, circuitBreaker: false });
+    expect(result!.ok).toBe(false);
+    expect(result!.value).toBeUndefined();
+    expect(result!.error).toMatchObject({ code: 'parse', attempts: 3, message: expect.stringMatching(/^the model's answer could not be read \(cut off: finish_reason length; raise maxTokens, now 5\), even alone$/) });
+  });
+
+  it('with batchSize 1, a cut-off answer asked again that comes back whole is the value', async () => {
+    const model = answerModel((_records, _request, call) => (call === 1 ? { text: 'The rain falls on the', finishReason: 'length' } : 'The rain falls on the roof.'));
+    const [result] = await completeAll(model, ['Write a line about rain.'], { ...fast, batchSize: 1, maxTokens: 50 });
+    expect(result!.value).toBe('The rain falls on the roof.');
+    expect(model.requests).toHaveLength(2);
+  });
+
+  it('readBatchAnswer: a lone record\'s unindexed answer that was cut off is no value, in every format that offers one', () => {
+    const cases = [
+      { responseFormat: 'text' as const, text: 'The rain falls on' },
+      { responseFormat: 'json' as const, text: '{"answer": "positive"}' },
+      { responseFormat: 'xml' as const, text: '<answer>posi</answer>' },
+    ];
+    for (const { responseFormat, text } of cases) {
+      const parse = resolveOptions({ responseFormat, batchSize: 1 }).parse;
+      const whole = readBatchAnswer({ text, finishReason: 'stop' }, 1, parse);
+      expect(whole.values.size).toBe(1); // the same text, not cut off, is taken
+      const cut = readBatchAnswer({ text, finishReason: 'length' }, 1, parse);
+      expect(cut).toMatchObject({ missing: [0], unreadable: true, truncated: true });
+      expect(cut.values.size).toBe(0);
+    }
   });
 
   it('refuses a responseFormat, which it picks itself', () => {

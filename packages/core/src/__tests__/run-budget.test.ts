@@ -82,12 +82,21 @@ describe('RunBudget', () => {
     expect(budget.state.reservedTokens).toBe(240 + 20);
   });
 
-  it('plan() takes estimates in order while they fit what is left, at the Batch API price, and spends the budget when not all fit', () => {
+  it('plan() takes estimates in order while they fit what is left, at the Batch API price; when not all fit, what the planned ones leave is still there for their repairs', async () => {
     const budget = new RunBudget({ maxCostUsd: 0.003 }, price);
     // Each: 1000 prompt + 250 completion = $0.002 at list price, $0.001 at the batch discount.
     const lines = Array.from({ length: 5 }, () => est(1000, 250));
     expect(budget.plan(lines, { batch: true })).toBe(3);
+    expect(budget.exhausted).toBe(false);
+    // Two of the three lines answered ($0.002 at the discount), one failed: its repair fits what is left, at list price…
+    budget.charge({ promptTokens: 2000, completionTokens: 500 }, { batch: true });
+    const repair = await budget.reserve(est(400, 100));
+    expect(repair).toBeDefined();
+    repair!.settle({ promptTokens: 400, completionTokens: 100 });
+    // …and the budget still holds: a request over what is left is refused.
+    expect(await budget.reserve(est(1000, 250))).toBeUndefined();
     expect(budget.exhausted).toBe(true);
+    expect(budget.state.spentUsd).toBeLessThanOrEqual(0.003 * (1 + 1e-9));
     const fresh = new RunBudget({ maxCostUsd: 0.003 }, price);
     expect(fresh.plan(lines.slice(0, 3), { batch: true })).toBe(3);
     expect(fresh.exhausted).toBe(false);

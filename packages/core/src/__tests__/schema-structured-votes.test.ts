@@ -57,6 +57,32 @@ describe('votes', () => {
   });
 });
 
+describe('votes without a majority', () => {
+  const warningsOf = async (answer: Parameters<typeof answerModel>[0], votes: number) => {
+    const warnings: string[] = [];
+    const model = answerModel(answer);
+    const results = await predictAll(model, ['a', 'b', 'c', 'd'], { ...fast, votes, batchSize: 4, concurrency: 1, onBatch: (e) => warnings.push(...e.warnings) });
+    return { results, warnings, model };
+  };
+
+  it('votes: 2 that disagree on two records: the batch event names them, and the first round still answers', async () => {
+    const { results, warnings } = await warningsOf((records, request, call) => labelAll((t) => (call > 1 && (t === 'c' || t === 'd') ? 'OTHER' : t.toUpperCase()))(records, request, call), 2);
+    expect(results.map((r) => r.value)).toEqual(['A', 'B', 'C', 'D']);
+    expect(warnings.filter((w) => /majority/.test(w))).toEqual(['votes: 2 of 4 records had no majority of the 2 rounds (inputs 3, 4); each kept the answer seen first']);
+  });
+
+  it('three rounds that all disagree: every record is named', async () => {
+    const { warnings } = await warningsOf((records, request, call) => labelAll((t) => `${t}${call}`)(records, request, call), 3);
+    expect(warnings.filter((w) => /majority/.test(w))).toEqual(['votes: 4 of 4 records had no majority of the 3 rounds (inputs 1, 2, 3, 4); each kept the answer seen first']);
+  });
+
+  it('no warning when each record has a majority (two of three agree)', async () => {
+    const { results, warnings } = await warningsOf((records, request, call) => labelAll((t) => (call === 2 ? 'ODD' : t.toUpperCase()))(records, request, call), 3);
+    expect(results.map((r) => r.value)).toEqual(['A', 'B', 'C', 'D']);
+    expect(warnings.filter((w) => /majority/.test(w))).toEqual([]);
+  });
+});
+
 describe('votes and errors that cannot heal', () => {
   it('a 401 in the first round stops the run: no further rounds are asked', async () => {
     const model = answerModel(() => {

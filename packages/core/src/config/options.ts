@@ -23,7 +23,7 @@ import { DOTTED_KEYS, normalizeKeys, type DottedKey } from './option-keys.js';
 import { formatOptionIssues } from './format-issues.js';
 import type { CacheSettings, FlowSettings, OutputSettings, ParseSettings, RepairSettings } from './run-settings.js';
 import { jsonSchemaOf } from './json-schema-of.js';
-import { checkTemplate } from '../prompt/check-template.js';
+import { checkTemplate, checkTemplateIndex } from '../prompt/check-template.js';
 import { runCost, type CostSettings } from '../cost/run-cost.js';
 import { AUTO_START_CONCURRENCY, DEFAULT_MAX_BATCH_SIZE } from '../tuning/tuning-defaults.js';
 
@@ -217,6 +217,10 @@ export function parseOptions(options: PredictOptions = {}, model?: Pick<Model, '
   if (typeof batchSize === 'number' && maxBatchSize !== undefined && batchSize > maxBatchSize) {
     throw new TypeError(`${caller}: invalid options:\n  - "batchSize" (batch.size) is ${batchSize}, over "maxBatchSize" (${maxBatchSize}); lower batchSize, raise maxBatchSize, or give batchSize: 'auto' to stay under the cap`);
   }
+  // Answers read by index from batches of several records: the prompt must show each record's index.
+  const size = batchSize === 'auto' ? (maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE) : batchSize;
+  const format = RESPONSE_FORMATS[parsed.data.responseFormat];
+  if (parsed.data.promptTemplate !== undefined && format.indexed && size > 1) checkTemplateIndex(parsed.data.promptTemplate, format.name, caller);
   return parsed.data;
 }
 

@@ -119,8 +119,9 @@ export class RunBudget {
 
   /**
    * How many of `estimates`, taken in order, fit in what is left, with nothing
-   * reserved (for planning a job: the requests go out together). When not all
-   * fit, the budget is spent.
+   * reserved (for planning a job: the requests go out together). It reserves
+   * nothing and leaves the budget open: the job's answers are `charge`d once
+   * downloaded, and requests after them (repairs of its lines) get what is left.
    *
    * @example
    * const fit = budget.plan(lines.map((l) => ({ promptTokens: l.tokens, records: l.records })), { batch: true });
@@ -130,10 +131,8 @@ export class RunBudget {
     const planned: Spend = { tokens: 0, usd: 0 };
     for (let i = 0; i < estimates.length; i++) {
       const need = this.#costOf(this.#expected(estimates[i]!), options.batch);
-      if (!this.#fits(need, { tokens: this.#reserved.tokens + planned.tokens, usd: this.#reserved.usd + planned.usd })) {
-        this.#exhaust(need);
-        return i;
-      }
+      // Not spent: what the lines it covers leave over is for their repairs.
+      if (!this.#fits(need, { tokens: this.#reserved.tokens + planned.tokens, usd: this.#reserved.usd + planned.usd })) return i;
       planned.tokens += need.tokens;
       planned.usd += need.usd;
     }
@@ -147,7 +146,7 @@ export class RunBudget {
     this.#spent.usd += spend.usd;
   }
 
-  /** Spends the budget for good (a plan that did not fit, found again on resume). */
+  /** Spends the budget for good: nothing more is sent. */
   exhaust(): void {
     this.#exhaust(undefined);
   }

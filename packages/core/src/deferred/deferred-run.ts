@@ -208,12 +208,12 @@ function planNext<T>(input: DeferredRunInput<T>, manifest: Manifest, round: numb
 
 /**
  * The records of a round's groups its budget did not cover: each gets the
- * `budget` error, and the budget stays spent (also when a resumed run finds them).
+ * `budget` error (also when a resumed run finds them). The budget stays open:
+ * what the planned lines leave over is for their own repairs.
  * In round 0 their batch ids follow the planned lines', as their batches would have.
  */
 async function settleOverBudget<T>(input: DeferredRunInput<T>, round: ManifestRound, items: WorkItem<T, number>[], settle: Settle, firstBatchId: number | undefined): Promise<void> {
   if (!round.overBudget) return;
-  input.cost.budget?.exhaust();
   const groups = await readJsonLines<PlannedGroup>(inJobDir(input.deferred.jobDir, round.overBudget.file));
   groups.forEach((group, index) => {
     const members = group.seqs.map((seq) => items[seq]!);

@@ -17,7 +17,7 @@ import { costOf, type ModelPrice } from '../cost/price-table.js';
 import { recordShare } from '../predict/record-share.js';
 import { errorInfoOf } from '../results/error-code.js';
 import type { PredictErrorInfo } from '../results/result.js';
-import { readBatchAnswer } from '../predict/batch-request.js';
+import { readBatchAnswer, unreadableMessage } from '../predict/batch-request.js';
 import { checkValue } from '../predict/check-value.js';
 import { EXTRA_TRIES_ALONE } from '../predict/resolve-batch.js';
 import { settleAll, viaOf, type Settle } from '../predict/settle-failure.js';
@@ -94,7 +94,7 @@ async function settleAnswer(round: SettledRound, members: WorkItem[], response: 
   if (read.missing.length === 0) return;
 
   const failure: Omit<PredictErrorInfo, 'attempts'> = read.unreadable
-    ? { code: 'parse', message: `the model's answer could not be read${read.truncated ? ' (cut off: finish_reason length)' : ''}` }
+    ? { code: 'parse', message: unreadableMessage(read.truncated, members.length, ctx.parse) }
     : { code: 'missing', message: 'the model left this record out of its answer' };
   const missing = read.missing.map((position) => members[position]!);
   if (ctx.repair.fallback === 'none') return settleAll(missing, failure.code, failure.message, ctx.settle);

@@ -34,6 +34,8 @@ export type FormatOptionValues<Shape extends FormatOptionShape> = { [K in keyof 
 export interface ResponseFormat<Shape extends FormatOptionShape = FormatOptionShape> {
   /** The `responseFormat` option value. */
   readonly name: string;
+  /** True when answers carry an index and are matched to records by it; false: one unindexed answer per request (text). */
+  readonly indexed: boolean;
   /** The Mustache template used when the user gives none (the same view as any template). */
   readonly defaultTemplate: string;
   /** The system prompt used when the user gives none. */

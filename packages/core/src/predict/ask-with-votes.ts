@@ -49,13 +49,17 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
 
   const values = new Map<number, unknown>();
   const missing: number[] = [];
+  const noMajority: number[] = [];
   tallies.forEach((tally, position) => {
     // Ties go to the answer seen first (the unshuffled round).
     let best: { value: unknown; count: number } | undefined;
     for (const entry of tally.values()) if (!best || entry.count > best.count) best = entry;
     if (best) values.set(position, best.value);
     else missing.push(position);
+    // A strict majority of the rounds asked, or the value is only the answer seen first: say so.
+    if (best && best.count * 2 <= votes) noMajority.push(position);
   });
+  if (noMajority.length > 0) warnings.push(noMajorityWarning(noMajority, records.length, votes, ctx.parse.indexBase));
   return {
     ok: true,
     attempts,
@@ -66,6 +70,21 @@ export async function askWithVotes(records: ReadonlyArray<{ text: string; input:
     usage,
     warnings,
   };
+}
+
+/**
+ * The batch event's warning for records whose value no strict majority of the
+ * rounds gave (two rounds that disagree, three that all differ, rounds that left
+ * the record out): their value is the answer seen first. Names up to 20 records
+ * by their index in the unrotated prompt.
+ *
+ * @example
+ * noMajorityWarning([2, 3], 4, 2, 1) // → 'votes: 2 of 4 records had no majority of the 2 rounds (inputs 3, 4); each kept the answer seen first'
+ */
+export function noMajorityWarning(positions: readonly number[], records: number, votes: number, indexBase: number): string {
+  const shown = positions.slice(0, 20).map((p) => p + indexBase);
+  const more = positions.length > shown.length ? `, … ${positions.length - shown.length} more` : '';
+  return `votes: ${positions.length} of ${records} records had no majority of the ${votes} rounds (inputs ${shown.join(', ')}${more}); each kept the answer seen first`;
 }
 
 /**

@@ -62,8 +62,10 @@ export function readBatchAnswer(response: CompletionResponse, count: number, par
   const truncated = response.finishReason === 'length';
   const read = readAnswers(response.text, parse, truncated);
   const matched = reconcile(read.answers, count, parse.indexBase, read.partial || truncated);
-  // A lone record's answer without an index: the reader offers one only when it is the entire reply.
-  if (count === 1 && read.answers.length === 0 && read.unindexed !== undefined) {
+  // A lone record's answer without an index: the reader offers one only when it is the entire reply,
+  // and it is taken only when the reply was not cut off (`finish_reason: length`): the end of a cut-off
+  // answer is missing, and a text answer can't show it, so it is asked again like a cut-off batch answer.
+  if (count === 1 && read.answers.length === 0 && read.unindexed !== undefined && !truncated) {
     matched.values.set(0, read.unindexed);
     matched.missing = [];
   }
@@ -75,6 +77,19 @@ export function readBatchAnswer(response: CompletionResponse, count: number, par
     ...(matched.firstInDoubt && { firstInDoubt: true }),
     warnings: [...read.warnings, ...matched.warnings],
   };
+}
+
+/**
+ * Why the records of an answer that could not be read failed, in words: a cut-off
+ * answer says so, and that `maxTokens` (or a smaller batch) leaves room for it.
+ *
+ * @example
+ * unreadableMessage(true, 1, parse) // → "the model's answer could not be read (cut off: finish_reason length; raise maxTokens, now 100)"
+ */
+export function unreadableMessage(truncated: boolean, count: number, parse: Pick<ParseSettings, 'maxTokens'>): string {
+  if (!truncated) return "the model's answer could not be read";
+  const now = parse.maxTokens !== undefined ? `, now ${parse.maxTokens}` : '';
+  return `the model's answer could not be read (cut off: finish_reason length; raise maxTokens${now}${count > 1 ? ', or lower batchSize' : ''})`;
 }
 
 /** The run's reader over the model's text; a reader that throws (or a text that isn't one) reads as nothing. */

@@ -15,6 +15,7 @@ import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { askOnce, type AskContext } from './ask-once.js';
 import { askWithVotes } from './ask-with-votes.js';
 import { checkValue } from './check-value.js';
+import { unreadableMessage } from './batch-request.js';
 import type { PredictErrorCode } from '../results/result.js';
 import type { WorkItem } from './work-item.js';
 import { recordShare } from './record-share.js';
@@ -135,7 +136,7 @@ async function resolveGroup(items: WorkItem[], first: boolean, ctx: GroupContext
 
   const code: PredictErrorCode = outcome.unreadable ? 'parse' : 'missing';
   const why = outcome.unreadable
-    ? `the model's answer could not be read${outcome.truncated ? ' (cut off: finish_reason length)' : ''}`
+    ? unreadableMessage(outcome.truncated, items.length, ctx.parse)
     : 'the model left this record out of its answer';
   if (outcome.values.size > 0) ctx.fallback?.breaker.recordSuccess();
   else recordFallbackFailure(ctx, why);

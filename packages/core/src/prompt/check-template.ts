@@ -39,6 +39,54 @@ export function checkTemplate(template: string, caller: string): void {
   }
 }
 
+/**
+ * Throws a `TypeError` when `template` shows a record's content without its index,
+ * for a run whose answers are matched to records by index and whose batches can
+ * hold several records: a model would have to count, and one record it skips
+ * shifts every later answer onto the wrong record. The index counts when the
+ * record's `{{index}}` renders wherever its content does (in the same section or
+ * one around it), or when the template renders `{{recordsJson}}`, which carries it.
+ * Call it after {@link checkTemplate}.
+ *
+ * @example
+ * checkTemplateIndex('{{#records}}{{index}}. {{text}}\n{{/records}}', 'json', 'mlPredict'); // fine
+ * checkTemplateIndex('{{#records}}- {{text}}\n{{/records}}', 'json', 'mlPredict'); // throws TypeError: … without their {{index}} …
+ */
+export function checkTemplateIndex(template: string, format: string, caller: string): void {
+  const tokens = Mustache.parse(template) as unknown as Token[];
+  if (mentionsRecordsJson(tokens) || !showsContentWithoutIndex(tokens)) return;
+  throw new TypeError(
+    `${caller}: invalid options:\n  - "promptTemplate" (batch.prompt.template): shows the records without their {{index}}, but ${format} answers are matched to records by index, ` +
+      'so a model that skips a record would shift every later answer onto the wrong record; ' +
+      'add {{index}} in the {{#records}} section (e.g. {{#records}}Input {{index}}: {{textJson}}\n{{/records}}), or set batchSize: 1',
+  );
+}
+
+function mentionsRecordsJson(tokens: readonly Token[]): boolean {
+  return tokens.some(([type, name, , , children]) => ((type === 'name' || type === '&') && name === 'recordsJson') || mentionsRecordsJson(children ?? []));
+}
+
+/** True when some `{{#records}}` section renders a record's content where its index doesn't render. */
+function showsContentWithoutIndex(tokens: readonly Token[]): boolean {
+  return tokens.some(([type, name, , , children]) => {
+    if (type === '#' && name === 'records') return contentWithoutIndex(children ?? [], false);
+    return (type === '#' || type === '^') && showsContentWithoutIndex(children ?? []);
+  });
+}
+
+/** Within a records section: content at a level where neither it nor a section around it renders `index`. */
+function contentWithoutIndex(tokens: readonly Token[], indexAround: boolean): boolean {
+  const indexHere = indexAround || tokens.some(([type, name]) => (type === 'name' || type === '&') && name === 'index');
+  return tokens.some(([type, name, , , children]) => {
+    if (type === 'name' || type === '&') return !indexHere && RECORD_CONTENT.test(name);
+    if (type !== '#' && type !== '^') return false;
+    const inside = children ?? [];
+    // A section over a record field ({{#input}}…{{/input}}) shows content; its index may be inside it.
+    if (RECORD_CONTENT.test(name) && !indexHere && !inside.some(([t, n]) => (t === 'name' || t === '&') && n === 'index')) return true;
+    return contentWithoutIndex(inside, indexHere);
+  });
+}
+
 function rendersRecords(tokens: readonly Token[]): boolean {
   return tokens.some(([type, name, , , children]) => {
     if ((type === 'name' || type === '&') && name === 'recordsJson') return true;

@@ -24,7 +24,7 @@ describe('resolveOptions', () => {
     expect(o.prompt.template).toContain('{{#records}}');
     expect(o.prompt.systemPrompt).toMatch(/JSON only/);
     expect(o.prompt.shared).toMatchObject({ instruction: 'For each input below, give its sentiment.', valueField: 'sentiment' });
-    const own = resolveOptions({ promptTemplate: '{{#records}}{{text}}{{/records}}' });
+    const own = resolveOptions({ promptTemplate: '{{#records}}{{index}}: {{text}}{{/records}}' });
     expect(own.parse.read.valueField).toBeUndefined(); // a user template without valueField: the whole item is the value
     expect(resolveOptions({ responseFormat: 'delimited', delimiter: '::' }).prompt.shared).toMatchObject({ delimiter: '::' });
   });

@@ -24,6 +24,7 @@ const delimitedOptions = {
 
 export const delimitedFormat: ResponseFormat<typeof delimitedOptions> = {
   name: 'delimited',
+  indexed: true,
   defaultTemplate: DEFAULT_DELIMITED_TEMPLATE,
   defaultSystemPrompt: DEFAULT_DELIMITED_SYSTEM_PROMPT,
   options: delimitedOptions,

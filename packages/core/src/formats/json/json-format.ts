@@ -30,6 +30,7 @@ const jsonOptions = {
 
 export const jsonFormat: ResponseFormat<typeof jsonOptions> = {
   name: 'json',
+  indexed: true,
   defaultTemplate: DEFAULT_JSON_TEMPLATE,
   defaultSystemPrompt: DEFAULT_SYSTEM_PROMPT,
   options: jsonOptions,

@@ -26,6 +26,7 @@ export function readTextAnswer(text: string): ReadAnswers {
 
 export const textFormat: ResponseFormat<{}> = {
   name: 'text',
+  indexed: false,
   defaultTemplate: DEFAULT_TEXT_TEMPLATE,
   defaultSystemPrompt: DEFAULT_TEXT_SYSTEM_PROMPT,
   options: {},

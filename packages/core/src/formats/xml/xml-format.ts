@@ -27,6 +27,7 @@ export const DEFAULT_XML_SYSTEM_PROMPT = 'You process many inputs at once and an
 
 export const xmlFormat: ResponseFormat<{}> = {
   name: 'xml',
+  indexed: true,
   defaultTemplate: DEFAULT_XML_TEMPLATE,
   defaultSystemPrompt: DEFAULT_XML_SYSTEM_PROMPT,
   options: {},
