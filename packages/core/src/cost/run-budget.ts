@@ -146,11 +146,6 @@ export class RunBudget {
     this.#spent.usd += spend.usd;
   }
 
-  /** Spends the budget for good: nothing more is sent. */
-  exhaust(): void {
-    this.#exhaust(undefined);
-  }
-
   /**
    * The limits in words.
    *
