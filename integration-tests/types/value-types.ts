@@ -64,6 +64,6 @@ export async function checks(): Promise<void> {
 
   // The Node stream.
   const stream = createPredictStream(model, { valueSchema: sentiment });
-  for await (const r of stream as AsyncIterable<PredictResult<unknown, Sentiment>>) expectType<typeof r.value, Sentiment | undefined>(true);
+  for await (const r of stream.results()) expectType<typeof r.value, Sentiment | undefined>(true);
   expectType<typeof stream, import('@mlpredict/node').PredictStream<unknown, Sentiment>>(true);
 }

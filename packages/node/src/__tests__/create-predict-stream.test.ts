@@ -35,6 +35,17 @@ describe('createPredictStream', () => {
     expect(sim.stats.chatRequests).toBeLessThan(inputs.length / 2);
   });
 
+  it('results() reads the same results as the stream, in order, one per record', async () => {
+    sim = await startSimulator({ latencyMs: [1, 20], seed: 5 });
+    const inputs = reviews(45);
+    const stream = createPredictStream<string, string>(modelAt(sim.url), SMALL);
+    Readable.from(inputs).pipe(stream);
+    const results: PredictResult<string, string>[] = [];
+    for await (const r of stream.results()) results.push(r);
+    expect(results.map((r) => r.input)).toEqual(inputs);
+    expect(results.map((r) => r.ok && r.value)).toEqual(inputs.map(sentimentOf));
+  });
+
   it('stops pulling from its source while nobody reads its results', async () => {
     sim = await startSimulator({ latencyMs: 5 });
     const inputs = reviews(1000);

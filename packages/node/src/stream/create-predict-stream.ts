@@ -36,6 +36,19 @@ export class PredictStream<T = unknown, V = unknown> extends Duplex {
   get maxInFlight(): number {
     return this.#predictor.maxInFlight;
   }
+  /**
+   * The stream's results, typed: what `for await (const r of stream)` reads, but
+   * as `PredictResult<T, V>` (a Duplex's own iterator yields `any`), so the value
+   * type follows `valueSchema`.
+   *
+   * @example
+   * const stream = createPredictStream(model, { valueSchema: z.enum(['positive', 'negative']) });
+   * Readable.from(['Great phone', 'It broke']).pipe(stream);
+   * for await (const r of stream.results()) console.log(r.value); // 'positive' | 'negative' | undefined
+   */
+  results(): AsyncIterable<PredictResult<T, V>> {
+    return this as AsyncIterable<PredictResult<T, V>>;
+  }
   readonly #predictor: Predictor<T, V, number>;
   /** Results out of the session, not yet handed to Node's readable buffer. */
   readonly #ready: PredictResult<T, V>[] = [];
