@@ -34,6 +34,8 @@ const READMES = [
   'packages/core/docs/functions.md',
   'packages/core/docs/tuning.md',
   'packages/node/README.md',
+  'packages/testing/README.md',
+  'packages/testing/docs/testing-pipelines.md',
 ];
 const PACKAGES = ['core', 'node', 'testing', 'kafka', 'redis'];
 
