@@ -36,6 +36,8 @@ const READMES = [
   'packages/node/README.md',
   'packages/testing/README.md',
   'packages/testing/docs/testing-pipelines.md',
+  'packages/kafka/README.md',
+  'packages/redis/README.md',
 ];
 const PACKAGES = ['core', 'node', 'testing', 'kafka', 'redis'];
 
