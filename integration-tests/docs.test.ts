@@ -1,8 +1,10 @@
 /**
  * The READMEs can't drift from the code. Their options and error-code tables must
  * list what the code accepts and emits, and every code block either runs here
- * (TypeScript through tsx after a strict type-check, shell through bash) against
- * the simulator, or says why not (`<!-- not run: … -->`, or `text` for output).
+ * (TypeScript through tsx after a strict type-check, or under jest when it is a
+ * test file importing `@jest/globals`; JavaScript as an `.mjs` through node; shell
+ * through bash) against the simulator, or says why not (`<!-- not run: … -->`, or
+ * `text` for output).
  *
  * The blocks run as a user's code would: in a scratch folder outside the
  * repository whose `node_modules` holds the packages (those of integration-tests,
