@@ -1,13 +1,16 @@
 /**
  * The READMEs can't drift from the code. Their options and error-code tables must
  * list what the code accepts and emits, and every code block either runs here
- * (TypeScript through tsx after a strict type-check, shell through bash) against
- * the simulator, or says why not (`<!-- not run: … -->`, or `text` for output).
+ * (TypeScript through tsx after a strict type-check, or under jest when it is a
+ * test file importing `@jest/globals`; JavaScript as an `.mjs` through node; shell
+ * through bash) against the simulator, or says why not (`<!-- not run: … -->`, or
+ * `text` for output).
  *
  * The blocks run as a user's code would: in a scratch folder outside the
  * repository whose `node_modules` holds the packages (those of integration-tests,
  * which resolve to the built `dist/`, so build first), with `examples/data` at
- * hand and `OPENAI_BASE_URL` / `OPENAI_API_KEY` pointing at the simulator.
+ * hand, `OPENAI_BASE_URL` / `OPENAI_API_KEY` pointing at the simulator and
+ * `REDIS_URL` at a redis-server of their own (started on a free port, persistence off).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,12 +21,26 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { PREDICT_ERROR_CODES } from '@mlpredict/core';
 import { optionsSchema, DOTTED_KEYS, RESPONSE_FORMAT_NAMES } from '@mlpredict/core/internals';
 import { startSimulator, type Simulator } from '@mlpredict/testing';
+import { startRedis, type TestRedis } from '../packages/redis/src/__tests__/redis-server';
 import { markingProblem, readmeBlocks, runnableBlocks, type CodeBlock } from './readme-blocks';
 import { run, userEnv } from './user-shell';
 
 const root = join(__dirname, '..');
 /** The READMEs whose blocks must run; a README added here is held to the same rule. */
-const READMES = ['README.md', 'packages/core/README.md', 'packages/node/README.md'];
+const READMES = [
+  'README.md',
+  'packages/core/README.md',
+  'packages/core/docs/cost.md',
+  'packages/core/docs/deferred.md',
+  'packages/core/docs/executor.md',
+  'packages/core/docs/functions.md',
+  'packages/core/docs/tuning.md',
+  'packages/node/README.md',
+  'packages/testing/README.md',
+  'packages/testing/docs/testing-pipelines.md',
+  'packages/kafka/README.md',
+  'packages/redis/README.md',
+];
 const PACKAGES = ['core', 'node', 'testing', 'kafka', 'redis'];
 
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -53,10 +70,16 @@ describe('the README tables', () => {
   });
 });
 
-const fileOf = (block: CodeBlock) => `${block.where.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.ts`;
+/** A JavaScript block is saved and run as the ES module its docs say to save it as (`node example.mjs`); TypeScript through tsx. */
+const isJavaScript = (block: CodeBlock) => ['js', 'javascript', 'mjs'].includes(block.lang);
+/** A block that imports `@jest/globals` is a jest test file, and runs under jest (ts-jest, as CommonJS). */
+const isJestTest = (block: CodeBlock) => !isJavaScript(block) && /from '@jest\/globals'/.test(block.code);
+const fileOf = (block: CodeBlock) =>
+  `${block.where.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.${isJavaScript(block) ? 'mjs' : isJestTest(block) ? 'test.ts' : 'ts'}`;
 
 describe('the README code blocks', () => {
   let sim: Simulator;
+  let redis: TestRedis;
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
@@ -64,17 +87,25 @@ describe('the README code blocks', () => {
     const unbuilt = PACKAGES.filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'esm', 'index.js')));
     if (unbuilt.length) throw new Error(`not built: ${unbuilt.join(', ')}; run \`pnpm build\` first (pnpm test does)`);
     sim = await startSimulator({ seed: 1 });
+    redis = await startRedis();
     dir = mkdtempSync(join(tmpdir(), 'mlpredict-readme-'));
     symlinkSync(join(root, 'integration-tests', 'node_modules'), join(dir, 'node_modules'), 'dir');
     mkdirSync(join(dir, 'examples'));
     symlinkSync(join(root, 'examples', 'data'), join(dir, 'examples', 'data'), 'dir');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'readme-blocks', private: true, type: 'module' }));
+    // For the blocks that are jest test files: ts-jest, compiling to CommonJS, as a typical project's jest set-up.
+    const tsJest = { tsconfig: { module: 'commonjs', moduleResolution: 'node10', target: 'es2022', esModuleInterop: true, isolatedModules: true, ignoreDeprecations: '5.0' }, diagnostics: false };
+    writeFileSync(
+      join(dir, 'jest.config.cjs'),
+      `module.exports = ${JSON.stringify({ rootDir: dir, testEnvironment: 'node', transform: { '^.+\\.ts$': [require.resolve('ts-jest'), tsJest] } })};\n`,
+    );
     // npx must take @mlpredict/node from node_modules, never from the registry.
-    env = userEnv({ OPENAI_BASE_URL: sim.url, OPENAI_API_KEY: 'sk-readme', npm_config_offline: 'true' });
+    env = userEnv({ OPENAI_BASE_URL: sim.url, OPENAI_API_KEY: 'sk-readme', REDIS_URL: redis.url, npm_config_offline: 'true' });
   });
 
   afterAll(async () => {
     await sim?.close();
+    await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,7 +119,7 @@ describe('the README code blocks', () => {
   });
 
   it('type-checks every TypeScript block (strict, nodenext, as ES modules)', async () => {
-    const typescript = blocks.filter((b) => b.kind === 'typescript' && b.notRun === undefined);
+    const typescript = blocks.filter((b) => b.kind === 'typescript' && b.notRun === undefined && !isJavaScript(b));
     for (const block of typescript) writeFileSync(join(dir, fileOf(block)), block.code);
     writeFileSync(
       join(dir, 'tsconfig.json'),
@@ -118,7 +149,12 @@ describe('the README code blocks', () => {
   it.each(typescriptBlocks.map((b) => [b.where, b] as const))('runs %s', async (_where, block) => {
     const file = join(dir, fileOf(block));
     writeFileSync(file, block.code);
-    const result = await run(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, file], { cwd: dir, env });
+    const args = isJavaScript(block)
+      ? [file]
+      : isJestTest(block)
+        ? [require.resolve('jest/bin/jest'), '--config', join(dir, 'jest.config.cjs'), '--ci', '--runTestsByPath', file]
+        : ['--import', pathToFileURL(require.resolve('tsx')).href, file];
+    const result = await run(process.execPath, args, { cwd: dir, env });
     if (result.code !== 0) throw new Error(`${block.where} exited ${result.code}:\n${result.output}`);
     expect(result.code).toBe(0);
   }, 120_000);
