@@ -105,7 +105,8 @@ const POLICY_KEYS = ['maxRetries', 'retry', 'requestTimeoutMs', 'requestsPerMinu
  * everything. Every request goes through the model's shared limits.
  *
  * @example
- * import { mapChain, openAIModel } from '@mlpredict/core';
+ * import { openAIModel } from '@mlpredict/core';
+ * import { mapChain } from '@mlpredict/core/executor';
  *
  * const model = openAIModel({ model: 'gpt-4o-mini', maxConcurrency: 8 });
  * const results = await mapChain(['https://example.com/a', 'https://example.com/b'], [

@@ -30,7 +30,8 @@ export interface RunSequenceOptions extends ExecutorOptions {
  * owner; `signal` cancels the step in flight and the rest end `aborted`.
  *
  * @example
- * import { runSequence, openAIModel } from '@mlpredict/core';
+ * import { openAIModel } from '@mlpredict/core';
+ * import { runSequence } from '@mlpredict/core/executor';
  *
  * const steps = await runSequence(openAIModel({ model: 'gpt-4o-mini' }), [
  *   { tag: 'draft', system: 'You write quiz questions.', prompt: 'Write a question about photosynthesis.' },

@@ -36,7 +36,8 @@ export type TaskResults<Tasks> = { [K in keyof Tasks]: TaskResult<TaskValue<Task
  * that threw.
  *
  * @example
- * import { runTasks, openAIModel } from '@mlpredict/core';
+ * import { openAIModel } from '@mlpredict/core';
+ * import { runTasks } from '@mlpredict/core/executor';
  *
  * const model = openAIModel({ model: 'gpt-4o-mini', maxConcurrency: 4 });
  * const r = await runTasks(model, {

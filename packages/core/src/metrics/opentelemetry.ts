@@ -68,7 +68,8 @@ interface Instruments {
  * `{ onRequest, onRetry, onRateLimit }` only.
  *
  * @example
- * import { mlPredict, openTelemetryHooks } from '@mlpredict/core';
+ * import { mlPredict } from '@mlpredict/core';
+ * import { openTelemetryHooks } from '@mlpredict/core/opentelemetry';
  *
  * reviews$.pipe(mlPredict(model, { valueField: 'sentiment', ...openTelemetryHooks({ attributes: { 'mlpredict.pipeline': 'reviews' } }) }));
  *
