@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { predictAll, createModelRuntime, type Model } from '@mlpredict/core';
+import { mapChain, runTasks, type Task } from '@mlpredict/core/executor';
 import { startSimulator, type Simulator } from '@mlpredict/testing';
 import { modelAt, reviews } from './support';
 
@@ -29,6 +30,41 @@ it('a wrong API key (401) stops the run: at most 2 × concurrency requests, ever
   expect(results.every((r) => !r.ok && r.error.code === 'http' && r.error.status === 401 && r.error.fatal === true)).toBe(true);
   expect(results[1999]!.error!.message).toMatch(/HTTP 401: .*Incorrect API key/);
   expect(sim.stats.requests).toBeLessThanOrEqual(2 * options.concurrency);
+});
+
+it('the executor stops a model the same way: runTasks and mapChain with a wrong key send at most about their concurrency, every LLM task and item left names the 401', async () => {
+  sim.configure({ apiKey: 'right' });
+  const model = modelAt(sim.url, { apiKey: 'wrong' });
+  const ran: number[] = [];
+  const tasks: Record<string, Task> = {};
+  for (let i = 0; i < 100; i++) tasks[`t${i}`] = i % 10 === 9 ? { run: () => ran.push(i) } : { prompt: `Question ${i}` };
+  const r = await runTasks(model, tasks, { concurrency: 8 });
+  expect(sim.stats.requests).toBeLessThanOrEqual(2 * 8);
+  // Every LLM task ends with the 401, marked fatal; the functions, which need no request, still run.
+  const failed = Object.values(r).filter((t) => !t.ok);
+  expect(failed).toHaveLength(90);
+  expect(failed.every((t) => t.error!.code === 'http' && t.error!.status === 401 && t.error!.fatal === true)).toBe(true);
+  expect(ran).toHaveLength(10);
+  expect(r.t99).toMatchObject({ ok: true });
+
+  sim.resetStats();
+  const items = reviews(300);
+  const chain = await mapChain(items, [{ name: 'summary', run: { prompt: (x) => `Summarise: ${String(x)}` } }, { name: 'sentiment', run: { batch: { options: { valueField: 'sentiment' } } } }], {
+    model,
+    maxFlows: 8,
+  });
+  expect(sim.stats.requests).toBeLessThanOrEqual(2 * 8);
+  expect(chain).toHaveLength(300);
+  expect(chain.every((c) => !c.ok && c.error.status === 401 && c.error.fatal === true)).toBe(true);
+
+  // A batch step's own fatal error stops the chain too: no item goes on to its LLM step.
+  sim.resetStats();
+  const batchFirst = await mapChain(items, [{ name: 'sentiment', run: { batch: { options: { valueField: 'sentiment', batchSize: 10, concurrency: 2 } } } }, { name: 'why', run: { prompt: 'Why?' } }], {
+    model,
+    maxFlows: 50,
+  });
+  expect(sim.stats.requests).toBeLessThanOrEqual(2 * 2);
+  expect(batchFirst.every((c) => !c.ok && c.failedStep === 'sentiment' && c.error.status === 401 && c.error.fatal === true)).toBe(true);
 });
 
 it('an unknown model (404 model_not_found) stops the run the same way', async () => {

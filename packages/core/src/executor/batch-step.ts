@@ -83,8 +83,8 @@ export class SharedBatchRun {
     const attempts = result.meta.attempts;
     const usage = result.meta.usage && { usage: result.meta.usage };
     if (!result.ok) {
-      const { code, message, status } = result.error;
-      resolve({ ok: false, error: { code, message, attempts: result.error.attempts, ...(status !== undefined && { status }) }, attempts, ...usage });
+      const { code, message, status, fatal } = result.error;
+      resolve({ ok: false, error: { code, message, attempts: result.error.attempts, ...(status !== undefined && { status }), ...(fatal && { fatal }) }, attempts, ...usage });
     } else {
       resolve({ ok: true, value: result.value, attempts, ...usage });
     }

@@ -243,7 +243,9 @@ function runStep<T>(
     asked.add(s);
     const answer = chain.feeds.get(s)!.ask(input);
     chain.stalled();
-    return answer;
+    // The batch run stopped on an error that cannot heal: the chain's LLM steps on that model stop too.
+    const model = run.batch.model ?? chain.options.model!;
+    return answer.then((outcome) => (!outcome.ok && outcome.error.fatal && engine.stopModel(model, outcome.error), outcome));
   }
   let messages: ChatMessage[];
   try {

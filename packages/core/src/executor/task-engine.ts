@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { ChatMessage, CompletionRequest, CompletionResponse, Model } from '../model/model.js';
-import type { ModelCallError } from '../model/errors.js';
+import { isFatal, type ModelCallError } from '../model/errors.js';
 import type { ModelRuntime } from '../model/runtime.js';
 import { estimateTokens } from '../batching/estimate-tokens.js';
 import { callWithPolicy, type CallPolicy } from '../resilience/call-model.js';
@@ -59,6 +59,8 @@ export class TaskEngine {
   readonly #controller = new AbortController();
   readonly #systemPrompt: string | undefined;
   #hookError: { error: unknown } | undefined;
+  /** Models refused for good (a bad key, an unknown model): their tasks left get the error without a request. */
+  readonly #stopped = new Map<Model, TaskErrorInfo>();
 
   constructor(model: Model | undefined, options: ExecutorOptions, caller: ExecutorCaller) {
     this.caller = caller;
@@ -135,6 +137,8 @@ export class TaskEngine {
     const { settings, policy } = this.setupFor(model);
     const signal = this.signal;
     if (signal.aborted) return abortedOutcome(0);
+    const stopped = this.#stopped.get(model);
+    if (stopped) return { ok: false, error: stopped, attempts: 0 };
 
     const request: Omit<CompletionRequest, 'signal'> = { messages };
     const temperature = task.temperature ?? settings.temperature;
@@ -155,7 +159,12 @@ export class TaskEngine {
       withTaskOverrides(policy, task),
       { batchId: index, records: 1, tokens: estimateTokens(messages.map((m) => m.content).join('\n')) + (maxTokens ?? 0), signal },
     );
-    if (!outcome.ok) return { ok: false, error: fromModelError(outcome.error, sent), attempts: sent };
+    if (!outcome.ok) {
+      const error = fromModelError(outcome.error, sent);
+      if (!stopsTheRun(outcome.error)) return { ok: false, error, attempts: sent };
+      this.stopModel(model, error);
+      return { ok: false, error: { ...error, fatal: true }, attempts: sent };
+    }
 
     const { text, usage } = outcome.response;
     const extra = { text, ...(usage && { usage }) };
@@ -165,6 +174,17 @@ export class TaskEngine {
     } catch (error) {
       return { ok: false, error: { code: 'parse', message: `parse threw: ${messageOf(error)}`, attempts: sent, cause: error }, attempts: sent, ...extra };
     }
+  }
+
+  /**
+   * After an error that cannot heal (a refused key, an unknown model or route),
+   * no more requests go to `model`: its tasks left get `error` (with `fatal: true`)
+   * at once. Tasks on other models, and functions, go on.
+   */
+  stopModel(model: Model, error: TaskErrorInfo): void {
+    if (this.#stopped.has(model)) return;
+    const { cause, ...info } = error;
+    this.#stopped.set(model, { ...info, attempts: 0, fatal: true, ...(cause !== undefined && { cause }) });
   }
 
   /**
@@ -257,6 +277,15 @@ export class TaskEngine {
   };
 }
 
+
+/**
+ * Tasks differ (their prompts, parameters, response shapes), so a 400 or 422 is the
+ * task's own; a refused key or an unknown model or route (401, 403, 404) is the
+ * model's setup, and no later task on that model would get through.
+ */
+function stopsTheRun(error: ModelCallError): boolean {
+  return isFatal(error) && (error.status === 401 || error.status === 403 || error.status === 404);
+}
 
 /** The policy with a task's own retries and timeout over the run's. */
 function withTaskOverrides(policy: CallPolicy, task: LlmTask<unknown>): CallPolicy {

@@ -27,6 +27,12 @@ export interface TaskErrorInfo {
   attempts: number;
   /** HTTP status, for `http` and `rate_limited`. */
   status?: number;
+  /**
+   * An error that cannot heal (a bad key, an unknown model, another non-retryable
+   * 4xx) stopped the run: no more requests were sent, and every task or item left
+   * got this error.
+   */
+  fatal?: true;
   /** What was thrown: the `ModelCallError`, the `parse` error, the function's error. */
   cause?: unknown;
 }
