@@ -142,6 +142,66 @@ it('a process killed after the job was created, run again on the same jobDir, cr
   expect((await readManifest()).rounds[0].parts[0].jobId).toBe(killedAt.rounds[0].parts[0].jobId);
 });
 
+it('a process killed while repairing in real time, run again on the same jobDir, sends no settled repair again and spends within the budget (+10%)', async () => {
+  const simOptions = { seed: 5, latencyMs: 250, batch: { failedLineRate: 0.25 } };
+  const inputs = reviews(400);
+  const slow = { ...options, concurrency: 1 }; // one repair request at a time: the kill finds some settled, some not
+  const tokensOf = (s: Simulator) => s.stats.promptTokens + s.stats.completionTokens + s.stats.batchPromptTokens + s.stats.batchCompletionTokens;
+  // What the whole run spends, uninterrupted: the budget covers it, and no more.
+  const whole = await startSimulator(simOptions);
+  const wholeDir = await mkdtemp(join(tmpdir(), 'mlpredict-whole-'));
+  let maxTokens: number;
+  try {
+    await predictDeferred(modelAt(whole.url), inputs, { ...slow, jobDir: wholeDir });
+    maxTokens = tokensOf(whole);
+  } finally {
+    await whole.close();
+    await rm(wholeDir, { recursive: true, force: true });
+  }
+
+  sim = await startSimulator(simOptions);
+  const inputDir = await mkdtemp(join(tmpdir(), 'mlpredict-child-'));
+  const inputFile = join(inputDir, 'input.json');
+  await writeFile(inputFile, JSON.stringify({ records: inputs, options: { ...slow, budget: { maxTokens } } }));
+  const child = spawn(process.execPath, [join(__dirname, 'deferred-child.cjs'), sim.url, jobDir, inputFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const keptResults = async () => (await readJsonl('realtime-repairs.jsonl').catch(() => [])).filter((line) => line.result).map((line) => line.result);
+  try {
+    // Killed once the third repair request arrives (one at a time: the first two have settled), while the others are still to be asked.
+    for (let waited = 0; ; waited += 10) {
+      if (sim.stats.chatRequests >= 3) break;
+      if (waited > 30_000 || child.exitCode !== null) throw new Error(`the child never made a third repair request: ${stderr}`);
+      await sleep(10);
+    }
+    child.kill('SIGKILL');
+    const [code, signal] = await exited;
+    expect([code, signal]).toEqual([null, 'SIGKILL']);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await rm(inputDir, { recursive: true, force: true });
+  }
+  const repairRecords = sim.stats.batchLinesFailed * 20;
+  expect(sim.stats.batchLinesFailed).toBeGreaterThanOrEqual(4);
+  const seenAtKill = sim.stats.recordsSeen;
+  expect(seenAtKill).toBeLessThan(repairRecords);
+  const kept = await keptResults(); // what the killed run kept (none before this was kept)
+
+  const results = await predictDeferred<string, string>(modelAt(sim.url), inputs, { ...slow, budget: { maxTokens }, jobDir });
+  expectExactlyOnceInOrder(results, inputs);
+  expect(sim.stats.batchesCreated).toBe(1);
+  // The repairs the killed run settled were not asked again: only the others were.
+  expect(sim.stats.recordsSeen - seenAtKill).toBeLessThan(repairRecords);
+  expect(kept.length).toBeGreaterThan(0);
+  expect(sim.stats.recordsSeen - seenAtKill).toBe(repairRecords - kept.length);
+  for (const k of kept) expect(results[k.seq]).toMatchObject({ ok: true, value: sentimentOf(inputs[k.seq]!) });
+  // Both processes together stay within the one budget.
+  expect(tokensOf(sim)).toBeLessThanOrEqual(maxTokens * 1.1);
+  expect(results.filter((r) => !r.ok).map((r) => r.error.code)).toEqual(results.filter((r) => !r.ok).map(() => 'budget'));
+  expect(countRight(results).wrong).toEqual([]);
+});
+
 it('a run killed between creating the job and recording it finds the job by its tag instead of submitting again', async () => {
   sim = await startSimulator();
   const inputs = reviews(60);

@@ -104,6 +104,28 @@ describe('RunBudget', () => {
     expect(fresh.state.spentUsd).toBeCloseTo(0.003, 12);
   });
 
+  it('onSpent tells what each request spent as it settles (its estimate when the server counted nothing); chargeSpent counts an earlier process\'s spend against the limits', async () => {
+    const budget = new RunBudget({ maxTokens: 1000, maxCostUsd: 1 }, price);
+    const told: Array<{ tokens: number; usd: number }> = [];
+    const stop = budget.onSpent((spend) => told.push(spend));
+    (await budget.reserve(est(100, 0)))!.settle();
+    (await budget.reserve(est(300, 100)))!.settle({ promptTokens: 200, completionTokens: 50 });
+    (await budget.reserve(est(100, 0)))!.release(); // failed: nothing spent
+    budget.charge({ promptTokens: 10, completionTokens: 0 }); // a job's lines: not told
+    stop();
+    (await budget.reserve(est(10, 0)))!.settle({ promptTokens: 10, completionTokens: 0 });
+    expect(told).toEqual([
+      { tokens: 100, usd: costOf({ promptTokens: 100, completionTokens: 0 }, price) },
+      { tokens: 250, usd: costOf({ promptTokens: 200, completionTokens: 50 }, price) },
+    ]);
+
+    const again = new RunBudget({ maxTokens: 1000 });
+    again.chargeSpent({ tokens: 800, usd: 0 });
+    expect(again.state.spentTokens).toBe(800);
+    expect(await again.reserve(est(150, 100))).toBeUndefined();
+    expect(again.exhausted).toBe(true);
+  });
+
   it('a waiting request rejects with the abort reason when its signal aborts', async () => {
     const budget = new RunBudget({ maxTokens: 100 });
     await budget.reserve(est(50, 30));

@@ -53,10 +53,12 @@ export interface BudgetState {
  */
 export const PRIOR_COMPLETION_TOKENS_PER_RECORD = 16;
 
-interface Spend {
+/** Tokens and USD spent (USD 0 without a price). */
+export interface BudgetSpend {
   tokens: number;
   usd: number;
 }
+type Spend = BudgetSpend;
 
 /**
  * @example
@@ -74,6 +76,7 @@ export class RunBudget {
   #exhausted = false;
   #lastRefused: Spend | undefined;
   #waiters: Array<() => void> = [];
+  #spentListeners = new Set<(spend: BudgetSpend) => void>();
   // What answers taught: the server's prompt count against our estimate, and completion tokens per record.
   #estimatedPrompt = 0;
   #countedPrompt = 0;
@@ -147,6 +150,22 @@ export class RunBudget {
   }
 
   /**
+   * Tells `listener` what each request spent once it settles (what the server
+   * counted, or its estimate after a timeout) — not what `charge` or
+   * `chargeSpent` add. Returns the function that stops telling it.
+   */
+  onSpent(listener: (spend: BudgetSpend) => void): () => void {
+    this.#spentListeners.add(listener);
+    return () => this.#spentListeners.delete(listener);
+  }
+
+  /** Counts what requests of an earlier process spent (kept in a deferred run's job folder). */
+  chargeSpent(spend: BudgetSpend): void {
+    this.#spent.tokens += spend.tokens;
+    this.#spent.usd += spend.usd;
+  }
+
+  /**
    * The limits in words.
    *
    * @example
@@ -204,6 +223,7 @@ export class RunBudget {
       if (spent) {
         this.#spent.tokens += spent.tokens;
         this.#spent.usd += spent.usd;
+        for (const listener of this.#spentListeners) listener(spent);
       }
       for (const wake of this.#waiters.splice(0)) wake();
     };

@@ -24,7 +24,8 @@ import { repairRealtime } from './repair-realtime.js';
 import { runRoundJobs } from './run-jobs.js';
 import { settleLines, type RepairGroup } from './settle-lines.js';
 import { fromStoredOutcome, type StoredOutcome } from './stored-outcomes.js';
-import { readResults, writeResults } from './stored-results.js';
+import { fromStoredResult, readResults, writeResults } from './stored-results.js';
+import { clearRepairLog, readRepairLog, repairLog } from './stored-repairs.js';
 import type { RunCost } from '../cost/run-cost.js';
 
 /** With `repair: 'deferred'`: follow-up rounds of jobs at most; what is still unanswered after them gets its last error. */
@@ -90,6 +91,7 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
       if (manifest.step === 'repaired' && manifest.resultsFile) return await readResults(inJobDir(jobDir, manifest.resultsFile), records, resolved.parse.valueSchema);
     } else {
       manifest = newManifest(model.name, records.length, fingerprint);
+      await clearRepairLog(jobDir);
       const groups = planBatches(admitted, resolved.batching, (item) => item.tokens).map((batch, index) => ({ id: groupId(0, index), seqs: batch.map((item) => item.seq) }));
       if (groups.length > 0) manifest.rounds.push(await planNext(input, manifest, 0, groups, items));
       await saveManifest(jobDir, manifest);
@@ -97,13 +99,28 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
       status({ step: 'planned', round: 0, parts: manifest.rounds[0]?.parts.length ?? 0, records: admitted.length - (overBudget ?? 0), ...(overBudget && { overBudget }) });
     }
 
-    const leftovers = await runRounds(input, manifest, items, settle);
+    let leftovers = await runRounds(input, manifest, items, settle);
+    if (leftovers.length > 0 && deferred.repair === 'realtime') {
+      // What a killed run repaired already is kept, not asked again, and what it spent is counted.
+      leftovers = await restoreRepairs(input, leftovers, items, raws, (result) => {
+        results[result.seq] = result;
+        stats?.record({ type: 'result', result });
+      });
+    }
     if (leftovers.length > 0 && deferred.repair === 'realtime') {
       status({ step: 'repairing', round: manifest.rounds.length - 1, records: leftovers.reduce((sum, g) => sum + g.seqs.length, 0) });
-      await repairRealtime(model, resolved, leftovers, items, (result) => {
-        items[result.seq]!.done = true;
-        results[result.seq] = result;
-      }, input.cost, answered);
+      const log = repairLog(jobDir);
+      const stopLogging = input.cost.budget?.onSpent((spend) => log.spent(spend));
+      try {
+        await repairRealtime(model, resolved, leftovers, items, (result) => {
+          items[result.seq]!.done = true;
+          results[result.seq] = result;
+          log.result(result, raws[result.seq]);
+        }, input.cost, answered);
+      } finally {
+        stopLogging?.();
+        await log.flush();
+      }
       if (signal.aborted) return results as PredictResult<T>[];
       // Stopped by an error that cannot heal (a bad key): the folder stays short of done, so a rerun once it is fixed repairs again.
       if (results.some((result) => result?.ok === false && result.error.fatal)) return results as PredictResult<T>[];
@@ -139,6 +156,30 @@ export async function runDeferred<T>(input: DeferredRunInput<T>): Promise<Predic
   } finally {
     await release();
   }
+}
+
+/**
+ * Settles the records an earlier run on the folder repaired in real time (kept
+ * as they settled) with those results, charges the budget what those repairs
+ * spent, and returns the groups still to repair.
+ */
+async function restoreRepairs<T>(input: DeferredRunInput<T>, groups: RepairGroup[], items: WorkItem<T, number>[], raws: unknown[], keep: (result: PredictResult<T>) => void): Promise<RepairGroup[]> {
+  const kept = await readRepairLog(input.deferred.jobDir);
+  if (kept.spent.tokens > 0 || kept.spent.usd > 0) input.cost.budget?.chargeSpent(kept.spent);
+  if (kept.results.length === 0) return groups;
+  const { resolved, records } = input;
+  const waiting = new Set(groups.flatMap((group) => group.seqs));
+  for (const stored of kept.results) {
+    const item = items[stored.seq];
+    if (!item || item.done || !waiting.has(stored.seq)) continue;
+    const result = await fromStoredResult(stored, records, resolved.parse.valueSchema);
+    if (stored.raw !== undefined) raws[stored.seq] = stored.raw;
+    item.done = true;
+    item.failed = !result.ok;
+    waiting.delete(stored.seq);
+    keep(result);
+  }
+  return groups.map((group) => ({ ...group, seqs: group.seqs.filter((seq) => waiting.has(seq)) })).filter((group) => group.seqs.length > 0);
 }
 
 /**
