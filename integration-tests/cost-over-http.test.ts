@@ -153,7 +153,7 @@ describe('deferred runs: priced at the Batch API discount, and within a budget',
     const budgeted = await fresh();
     const maxTokens = Math.round(whole / 2);
     const dir = join(jobDir, 'half');
-    const run = () => predictDeferred<string, string>(modelAt(budgeted.url), inputs, { ...options, budget: { maxTokens }, jobDir: dir, pollIntervalMs: 5 });
+    const run = () => predictDeferred<string, string>(modelAt(budgeted.url), inputs, { ...options, maxTokens: 320, budget: { maxTokens }, jobDir: dir, pollIntervalMs: 5 });
     const results = await run();
     const spent = budgeted.stats.batchPromptTokens + budgeted.stats.batchCompletionTokens;
     expect(spent).toBeLessThanOrEqual(maxTokens);
@@ -179,7 +179,7 @@ describe('deferred runs: priced at the Batch API discount, and within a budget',
 
     const server = await fresh({ seed: 3, batch: { failedLineRate: 0.2 } });
     const dir = join(jobDir, 'half');
-    const results = await predictDeferred<string, string>(modelAt(server.url), inputs, { ...options, budget: { maxTokens }, jobDir: dir, pollIntervalMs: 5 });
+    const results = await predictDeferred<string, string>(modelAt(server.url), inputs, { ...options, maxTokens: 320, budget: { maxTokens }, jobDir: dir, pollIntervalMs: 5 });
     expectExactlyOnceInOrder(results, inputs);
     expect(allTokensOf(server)).toBeLessThanOrEqual(maxTokens * 1.1);
     expect(server.stats.batchLinesFailed).toBeGreaterThan(0);
@@ -194,7 +194,7 @@ describe('deferred runs: priced at the Batch API discount, and within a budget',
   it("repair: 'deferred' with a budget covering part of the job: the failed lines go into follow-up jobs with what is left, and what it can't cover gets the budget error, not its line's error 'after 3 follow-up jobs'", async () => {
     const inputs = reviews(1000);
     const server = await fresh({ seed: 5, batch: { failedLineRate: 0.3 } });
-    const results = await predictDeferred<string, string>(modelAt(server.url), inputs, { ...options, budget: { maxTokens: 12_000 }, repair: 'deferred', jobDir, pollIntervalMs: 5 });
+    const results = await predictDeferred<string, string>(modelAt(server.url), inputs, { ...options, maxTokens: 320, budget: { maxTokens: 12_000 }, repair: 'deferred', jobDir, pollIntervalMs: 5 });
     expectExactlyOnceInOrder(results, inputs);
     expect(server.stats.batchLinesFailed).toBeGreaterThan(0);
     expect(server.stats.batchesCreated).toBeGreaterThan(1); // the job's lines left room for follow-up jobs

@@ -145,7 +145,8 @@ it('a process killed after the job was created, run again on the same jobDir, cr
 it('a process killed while repairing in real time, run again on the same jobDir, sends no settled repair again and spends within the budget (+10%)', async () => {
   const simOptions = { seed: 5, latencyMs: 250, batch: { failedLineRate: 0.25 } };
   const inputs = reviews(400);
-  const slow = { ...options, concurrency: 1 }; // one repair request at a time: the kill finds some settled, some not
+  // One repair request at a time: the kill finds some settled, some not. A budget on a job needs maxTokens (16 a record).
+  const slow = { ...options, concurrency: 1, maxTokens: 320 };
   const tokensOf = (s: Simulator) => s.stats.promptTokens + s.stats.completionTokens + s.stats.batchPromptTokens + s.stats.batchCompletionTokens;
   // What the whole run spends, uninterrupted: the budget covers it, and no more.
   const whole = await startSimulator(simOptions);

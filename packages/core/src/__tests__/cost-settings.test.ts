@@ -45,7 +45,9 @@ describe('price and budget options fail at construction, naming the option', () 
     expect(() => createPredictor(model, { budget: { maxCostUsd: 1 } })).toThrow(/createPredictor: option "budget.maxCostUsd" needs a price, and the price table does not know the model "test:answer": give the "price" option/);
     expect(() => createPredictor(model, { budget: { maxCostUsd: 1 }, price: { inputPerMillion: 1, outputPerMillion: 1 } })).not.toThrow();
     expect(() => createPredictor(model, { budget: { maxTokens: 1000 } })).not.toThrow();
-    expect(() => predictDeferred({ ...model, batches: {} as never }, [], { jobDir: '/tmp/x', budget: { maxCostUsd: 1 } })).toThrow(/predictDeferred: option "budget.maxCostUsd" needs a price/);
+    expect(() => predictDeferred({ ...model, batches: {} as never }, [], { jobDir: '/tmp/x', maxTokens: 400, budget: { maxCostUsd: 1 } })).toThrow(/predictDeferred: option "budget.maxCostUsd" needs a price/);
+    // A job is planned before any answer exists: a budget holds only with a bound on each answer.
+    expect(() => predictDeferred({ ...model, batches: {} as never }, [], { jobDir: '/tmp/x', budget: { maxTokens: 1000 } })).toThrow(/predictDeferred: option "budget" needs "maxTokens"/);
   });
 
   it('strings from a config or a CLI are read as numbers', () => {

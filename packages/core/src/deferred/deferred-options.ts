@@ -84,6 +84,14 @@ export function resolveDeferredOptions(options: DeferredOptions, model: Model): 
   if (o.votes > 1) throw new TypeError('predictDeferred: option "votes" is not supported: a job sends each batch once; use votes with mlPredict or predictAll');
   if (o.cache !== false) throw new TypeError('predictDeferred: option "cache" is not supported: the job folder keeps every answer; leave cache out');
   if (o.deadlineMs !== undefined) throw new TypeError('predictDeferred: option "deadlineMs" is not supported: a job answers within its completionWindow; cancel with signal instead');
+  if (o.budget !== undefined && o.maxTokens === undefined) {
+    // A job is planned whole before any answer exists: only a bound on each answer keeps it within the budget.
+    throw new TypeError(
+      'predictDeferred: option "budget" needs "maxTokens" (the most completion tokens a request may use): the whole job is planned before any answer ' +
+        'exists, so without that bound longer answers than guessed would spend past the budget. Give maxTokens (e.g. about 20 × the batch size ' +
+        'for short labels), or leave the budget out',
+    );
+  }
 
   const rest: Record<string, unknown> = { ...(options as unknown as Record<string, unknown>) };
   for (const name of DEFERRED_NAMES) delete rest[name];

@@ -142,7 +142,11 @@ describe('mlpredict budgets and --deferred', () => {
 
   it('--deferred with --max-cost: the job holds the lines the budget covers at the Batch API price; the other rows carry the budget error', async () => {
     const output = join(dir, 'out.jsonl');
-    const run = await runInProcess(flags(output, '--deferred', '--job-dir', join(dir, 'job'), '--poll-interval-ms', '5', '--max-cost', '0.001'), { env });
+    const unbounded = await runInProcess(flags(output, '--deferred', '--job-dir', join(dir, 'job'), '--poll-interval-ms', '5', '--max-cost', '0.001'), { env });
+    expect(unbounded.code).toBe(2);
+    expect(unbounded.stderr).toContain('--max-cost with --deferred needs --max-tokens N (the most completion tokens a request may use)');
+    expect(sim.stats.batchesCreated).toBe(0);
+    const run = await runInProcess(flags(output, '--deferred', '--job-dir', join(dir, 'job2'), '--poll-interval-ms', '5', '--max-cost', '0.001', '--max-tokens', '320'), { env });
     expect(run.code).toBe(0);
     const rows = jsonLines(await readFile(output, 'utf8'));
     const answered = rows.findIndex((row) => 'error' in row);

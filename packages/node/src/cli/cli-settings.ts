@@ -99,6 +99,10 @@ export async function cliSettings(values: FlagValues, flags: readonly FlagSpec[]
   if (budget?.maxCostUsd !== undefined && !price) throw new UsageError(`--max-cost needs a price: the price table does not know the model "${model}"; give --price-input and --price-output (USD per million tokens), or use --max-tokens-total`);
   if (price) options.price = price.price;
   if (budget) options.budget = budget;
+  if (budget && values.get('deferred') === true && userResolved.maxTokens === undefined) {
+    const flag = budget.maxCostUsd !== undefined ? '--max-cost' : '--max-tokens-total';
+    throw new UsageError(`${flag} with --deferred needs --max-tokens N (the most completion tokens a request may use): the job is planned whole before any answer exists, so only that bound keeps it within the budget (about 20 × the batch size for short labels)`);
+  }
   const outputFormat = chosenOutputFormat(text('output-format'), output);
   const merge = values.get('merge') === true;
   if (merge && outputFormat === 'csv') throw new UsageError('--merge is for jsonl and json output; CSV output always keeps the input\'s columns');
