@@ -144,3 +144,29 @@ test('a Redis that accepts connections but does not answer at start: a RedisUnav
     redis.thaw();
   }
 });
+
+test('a reservation that timed out on a frozen Redis and ran when it thawed holds no concurrency slot once the worker is back on Redis', async () => {
+  const q = await redisQuota({ url: redis.url, key: 'late-reserve', maxConcurrency: 1, leaseMs: 10_000, commandTimeoutMs: 300, onWarning: () => undefined });
+  opened.push(q);
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  try {
+    (await q.acquire({ tokens: 1 })).release(); // the script is loaded: a late EVALSHA would run
+    await q.flush();
+    redis.freeze();
+    try {
+      // Its RESERVE waits in Redis's socket buffer, times out here (local share), and runs at the thaw.
+      (await q.acquire({ tokens: 1, signal: AbortSignal.timeout(5_000) })).release();
+      expect(q.stats().mode).toBe('local');
+    } finally {
+      redis.thaw();
+    }
+    await until(() => q.stats().mode === 'redis', 'the quota back on Redis');
+    await q.flush();
+    // No request of this worker is in flight: a lease left in Redis would hold the only slot for leaseMs.
+    expect(q.stats().active).toBe(0);
+    expect(await admin.zCard(quotaKeys('late-reserve').leases)).toBe(0);
+  } finally {
+    admin.destroy();
+  }
+}, 30_000);

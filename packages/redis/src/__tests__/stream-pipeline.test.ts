@@ -248,3 +248,26 @@ test('a Redis that stops answering (connections open, no replies): stop() still 
   expect([...grouped.keys()].sort()).toEqual([...ids].sort());
   ids.forEach((id, i) => expect(grouped.get(id)!.every((entry) => JSON.stringify(entry.result) === JSON.stringify({ value: sentimentOf(texts[i]!) }))).toBe(true));
 });
+
+test('reads that timed out while Redis was frozen strand nothing: every entry is output and acked long before claimIdleMs, once each', async () => {
+  const p = pipeline({ inputStream: 'thawed', outputStream: 'thawed-out', claimIdleMs: 60_000, commandTimeoutMs: 300, readCount: 10 });
+  await p.start();
+  await admin.xAdd('thawed', '*', { record: JSON.stringify('Review warm-up: great.') });
+  await waitFor(() => p.stats().acked >= 1, 10_000, 'the warm-up entry');
+  // The reader is blocked on an empty stream; frozen, its reads time out one after another.
+  redis.freeze();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  } finally {
+    redis.thaw();
+  }
+  const texts = reviews(100);
+  const ids = await addRecords(admin, 'thawed', texts);
+  // Well under claimIdleMs (60 s): entries a timed-out read delivered must not wait for XAUTOCLAIM.
+  await waitUntilDrained(admin, 'thawed', 'g', ids[ids.length - 1]!, 20_000);
+  const grouped = byInputId(await readOutput(admin, 'thawed-out'));
+  expect(grouped.size).toBe(ids.length + 1); // and the warm-up entry
+  ids.forEach((id, i) => {
+    expect(grouped.get(id)?.map((entry) => entry.result)).toEqual([{ value: sentimentOf(texts[i]!) }]);
+  });
+}, 40_000);

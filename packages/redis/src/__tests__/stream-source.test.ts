@@ -239,3 +239,30 @@ test('a bad option fails at once with a TypeError naming it', async () => {
   await expect(redisStreamSource({ url: redis.url, stream: 's', group: 'g', consumer: 'c', readCount: 0 })).rejects.toThrow(/readCount must be a positive integer/);
   await expect(redisStreamSource({ url: redis.url, stream: 's', group: 'g', consumer: 'c', claimIdleMs: 1 })).rejects.toThrow(/claimIdleMs must be a positive integer of at least 10/);
 });
+
+test('a read that timed out on a frozen Redis and ran when it thawed: its entries come out of next() on this consumer, not after claimIdleMs', async () => {
+  const s = await source({ stream: 'late-read', claimIdleMs: 60_000, commandTimeoutMs: 300, readCount: 5 });
+  const [warmUp] = await add('late-read', 1);
+  expect((await s.next(signalAfter(5_000)))?.key).toBe(warmUp);
+  const ids = await add('late-read', 20, 1);
+  // Read while frozen: the XREADGROUP waits in Redis's socket buffer, times out here, and runs at the thaw.
+  redis.freeze();
+  const handedOut: string[] = [];
+  const reading = (async () => {
+    const deadline = Date.now() + 15_000; // far under claimIdleMs
+    while (handedOut.length < ids.length && Date.now() < deadline) {
+      const message = await s.next(signalAfter(deadline - Date.now())).catch(() => undefined);
+      if (!message) break;
+      handedOut.push(message.key);
+      await message.ack().catch(() => undefined);
+    }
+  })();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  } finally {
+    redis.thaw();
+  }
+  await reading;
+  expect([...handedOut].sort()).toEqual([...ids].sort()); // each once
+  expect(s.stats().claimed).toBe(0);
+}, 30_000);

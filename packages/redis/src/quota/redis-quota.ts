@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Quota, QuotaLease, QuotaOutcome, QuotaRequest } from '@mlpredict/core';
 import { abortReason, abortableSleep } from '@mlpredict/core/internals';
-import { connectRedis, redactUrl } from '../connect-redis.js';
-import { errorMessage, isRedisUnavailable, replyWithin } from '../redis-unavailable.js';
+import { connectRedis, openRedisConnection, redactUrl, type RedisConnection } from '../connect-redis.js';
+import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
 import { LocalShare } from './local-share.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
 import { burstOf, type QuotaLimits } from './quota-limits.js';
@@ -130,7 +130,12 @@ class SharedQuota implements RedisQuota {
   readonly #leaseMs: number;
   readonly #commandTimeoutMs: number;
   readonly #workerId = randomUUID();
-  #client?: QuotaClient;
+  #client?: RedisConnection<QuotaClient>;
+  /**
+   * Reservations whose reply never came: Redis may have granted them (late, once
+   * it answered again) to no one. Their leases are freed once Redis is back.
+   */
+  readonly #unanswered = new Set<string>();
   #mode: 'redis' | 'local' = 'redis';
   #local?: LocalShare;
   #workers = 1;
@@ -157,22 +162,28 @@ class SharedQuota implements RedisQuota {
     this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   }
 
-  /** A quota command's reply, or unavailable after commandTimeoutMs (a Redis that stopped answering must not hold acquires). */
-  #reply<T>(command: Promise<T>, what: string): Promise<T> {
-    return replyWithin(command, this.#commandTimeoutMs, what);
+  /**
+   * A quota command's reply, or unavailable after commandTimeoutMs (a Redis that
+   * stopped answering must not hold acquires); the connection of a late reply is
+   * replaced, so what was queued on it never runs later.
+   */
+  #reply<T>(command: (client: QuotaClient) => Promise<T>, what: string): Promise<T> {
+    return this.#client!.reply(command, what);
   }
 
   /** Connects and says hello (the first heartbeat); throws when Redis can't be reached. */
   async start(): Promise<void> {
-    const client = await connectQuotaClient(this.#options);
+    this.#client = await openRedisConnection({
+      open: () => connectQuotaClient(this.#options),
+      commandTimeoutMs: this.#commandTimeoutMs,
+      onOpen: (client) => void client.on('ready', () => this.#onReconnected()),
+    });
     try {
-      this.#workers = await this.#reply(client.heartbeat(this.#keys, this.#heartbeatArgs()), 'heartbeat');
+      this.#workers = await this.#reply((client) => client.heartbeat(this.#keys, this.#heartbeatArgs()), 'heartbeat');
     } catch (error) {
-      client.destroy();
+      this.#client.destroy();
       throw error;
     }
-    this.#client = client;
-    client.on('ready', () => this.#onReconnected());
     this.#heartbeat = setInterval(() => this.#track(this.#beat()), this.#leaseMs / 3);
     this.#heartbeat.unref(); // close() stops it; a forgotten quota must not keep the process alive
   }
@@ -219,7 +230,7 @@ class SharedQuota implements RedisQuota {
     if (!(ms > 0) || !Number.isFinite(ms)) return Math.max(this.#pausedUntil, Date.now());
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
     if (this.#mode === 'redis' && this.#client) {
-      this.#track(this.#reply(this.#client.pause(this.#keys, ms), 'pause').catch((error: unknown) => this.#onBackgroundError('pause', error)));
+      this.#track(this.#reply((client) => client.pause(this.#keys, ms), 'pause').catch((error: unknown) => this.#onBackgroundError('pause', error)));
     }
     return this.#pausedUntil;
   }
@@ -238,14 +249,14 @@ class SharedQuota implements RedisQuota {
     this.#closing.abort(new Error(`quota "${this.#options.key}" is closed`));
     clearInterval(this.#heartbeat);
     await this.flush();
-    const client = this.#client;
-    if (!client) return;
+    const connection = this.#client;
+    if (!connection) return;
     try {
-      if (client.isReady) await this.#reply(client.leave(this.#keys, this.#workerId, this.#leaseIdsHeld()), 'leave');
+      if (connection.current?.isReady) await this.#reply((client) => client.leave(this.#keys, this.#workerId, [...this.#leaseIdsHeld(), ...this.#unanswered]), 'leave');
     } catch {
       // Unreachable: the heartbeat and leases expire by themselves.
     }
-    client.destroy();
+    connection.destroy();
   }
 
   /** Waits for what the quota says (pause, slot, buckets), then holds a lease. */
@@ -266,7 +277,7 @@ class SharedQuota implements RedisQuota {
       const leaseId = `${this.#workerId}:${++this.#leaseCount}`;
       let verdict;
       try {
-        verdict = await this.#reply(this.#client!.reserve(this.#keys, {
+        verdict = await this.#reply((client) => client.reserve(this.#keys, {
           leaseId,
           tokens,
           leaseMs: this.#leaseMs,
@@ -278,6 +289,7 @@ class SharedQuota implements RedisQuota {
         }), 'reserve');
       } catch (error) {
         if (!isRedisUnavailable(error)) throw error;
+        this.#unanswered.add(leaseId);
         this.#fallBack(error);
         continue;
       }
@@ -304,7 +316,7 @@ class SharedQuota implements RedisQuota {
         if (id === undefined || !this.#client || this.#closed) return;
         const usage = outcome?.usage;
         const usedTokens = usage ? usage.promptTokens + usage.completionTokens : -1;
-        const sent = this.#reply(this.#client.release(this.#keys, { leaseId: id, reservedTokens: tokens, usedTokens, tokensPerMinute: this.#limits.tokensPerMinute ?? 0 }), 'release')
+        const sent = this.#reply((client) => client.release(this.#keys, { leaseId: id, reservedTokens: tokens, usedTokens, tokensPerMinute: this.#limits.tokensPerMinute ?? 0 }), 'release')
           // Unreachable: the lease expires by itself after leaseMs; only the reconciliation is lost.
           .catch((error: unknown) => this.#onBackgroundError('release', error));
         this.#track(sent);
@@ -316,13 +328,31 @@ class SharedQuota implements RedisQuota {
   async #beat(): Promise<void> {
     if (this.#closed || !this.#client) return;
     try {
-      this.#workers = await this.#reply(this.#client.heartbeat(this.#keys, this.#heartbeatArgs()), 'heartbeat');
+      this.#workers = await this.#reply((client) => client.heartbeat(this.#keys, this.#heartbeatArgs()), 'heartbeat');
     } catch (error) {
       this.#onBackgroundError('heartbeat', error);
       return;
     }
+    this.#freeUnanswered();
     // Redis answers again without having dropped the connection (it had stopped answering): no 'ready' says so, this does.
     if (this.#mode === 'local') this.#onReconnected();
+  }
+
+  /**
+   * Frees the leases of reservations whose reply never came (a no-op for those
+   * Redis never ran). Sent on a connection opened after the late one was dropped
+   * (see RedisConnection), so it runs after them; the requests and tokens they may
+   * have charged stay charged.
+   */
+  #freeUnanswered(): void {
+    for (const leaseId of [...this.#unanswered]) {
+      this.#track(
+        this.#reply((client) => client.release(this.#keys, { leaseId, reservedTokens: 0, usedTokens: -1, tokensPerMinute: 0 }), 'release').then(
+          () => void this.#unanswered.delete(leaseId),
+          () => undefined, // tried again at the next heartbeat
+        ),
+      );
+    }
   }
 
   #heartbeatArgs() {

@@ -7,9 +7,9 @@
  */
 import type { Source, SourceMessage } from '@mlpredict/core';
 import { abortReason, abortableSleep } from '@mlpredict/core/internals';
-import { connectRedis, redactUrl } from '../connect-redis.js';
+import { connectRedis, openRedisConnection, redactUrl, type RedisConnection } from '../connect-redis.js';
 import { checkName, checkPositive, checkRedisUrl } from '../check-options.js';
-import { errorMessage, isRedisUnavailable, replyWithin } from '../redis-unavailable.js';
+import { errorMessage, isRedisUnavailable } from '../redis-unavailable.js';
 import { decodeEntry } from './decode-entry.js';
 import { isPresent, readStreamReply, type PresentEntry, type StreamEntry } from './stream-entries.js';
 import { STREAM_SCRIPTS } from './stream-scripts.js';
@@ -121,10 +121,14 @@ function checkSourceOptions(options: RedisStreamSourceOptions): void {
 }
 
 type CommandClient = Awaited<ReturnType<typeof connectCommands>>;
-type ReaderClient = Awaited<ReturnType<typeof connectRedis>>;
+type ReaderClient = Awaited<ReturnType<typeof connectReader>>;
 
 function connectCommands(options: RedisStreamSourceOptions) {
   return connectRedis({ url: options.url, role: 'stream-source', commandTimeoutMs: options.commandTimeoutMs, client: { scripts: STREAM_SCRIPTS } });
+}
+
+function connectReader(options: RedisStreamSourceOptions) {
+  return connectRedis({ url: options.url, role: 'stream-reader', commandTimeoutMs: options.commandTimeoutMs });
 }
 
 class StreamSource<T> implements RedisStreamSource<T> {
@@ -133,8 +137,8 @@ class StreamSource<T> implements RedisStreamSource<T> {
   readonly #claimIdleMs: number;
   readonly #blockMs: number;
   readonly #commandTimeoutMs: number;
-  #client?: CommandClient;
-  #reader?: ReaderClient;
+  #client?: RedisConnection<CommandClient>;
+  #reader?: RedisConnection<ReaderClient>;
   readonly #buffer: RedisStreamMessage<T>[] = [];
   readonly #held = new Map<string, RedisStreamMessage<T>>();
   /** Where re-reading this consumer's own pending entries goes on; undefined once done. */
@@ -159,9 +163,14 @@ class StreamSource<T> implements RedisStreamSource<T> {
   }
 
   async start(): Promise<void> {
-    this.#client = await connectCommands(this.#options);
+    // A connection whose reply was late is replaced (see RedisConnection): what a
+    // late read or claim may still have given this consumer is pending on it, so
+    // its own history is read again once the replacement is up.
+    const onOpen = (_client: unknown, replaced: boolean) => void (replaced && (this.#historyFrom = '0'));
+    const commandTimeoutMs = this.#commandTimeoutMs;
+    this.#client = await openRedisConnection({ open: () => connectCommands(this.#options), commandTimeoutMs, onOpen });
     try {
-      this.#reader = await connectRedis({ url: this.#options.url, role: 'stream-reader', commandTimeoutMs: this.#commandTimeoutMs });
+      this.#reader = await openRedisConnection({ open: () => connectReader(this.#options), commandTimeoutMs, onOpen });
       await this.#ensureGroup();
     } catch (error) {
       this.#client.destroy();
@@ -202,12 +211,12 @@ class StreamSource<T> implements RedisStreamSource<T> {
     this.#reader?.destroy();
     await this.#filling?.catch(() => undefined);
     // close() waits for every reply; a Redis that stopped answering would hold it for good.
-    if (this.#client) await this.#reply(this.#client.close(), 'close').catch(() => this.#client?.destroy());
+    await this.#client?.close();
   }
 
-  /** A command's reply, or unavailable after `ms` (node-redis does not time out a command once it is on the socket). */
-  #reply<R>(command: Promise<R>, what: string, ms = this.#commandTimeoutMs): Promise<R> {
-    return replyWithin(command, ms, `${what} on stream "${this.#options.stream}"`);
+  /** A command's reply on `connection`, or unavailable after `ms` (node-redis does not time out a command once it is on the socket); a late reply retires the connection. */
+  #reply<C extends CommandClient | ReaderClient, R>(connection: RedisConnection<C>, command: (client: C) => Promise<R>, what: string, ms = this.#commandTimeoutMs): Promise<R> {
+    return connection.reply(command, `${what} on stream "${this.#options.stream}"`, ms);
   }
 
   /** Resolves when `work` settles or the source closes; rejects at once when `signal` aborts. */
@@ -231,6 +240,8 @@ class StreamSource<T> implements RedisStreamSource<T> {
       this.#unreachable = false;
       if (claimed > 0) return;
       if (this.#historyFrom !== undefined) {
+        // After a replacement: the late command connection must be gone from Redis (its claims ran or never will) before the history is read.
+        if (this.#historyFrom === '0') await this.#client!.client();
         const entries = await this.#read(this.#historyFrom, undefined);
         this.#historyFrom = entries.length > 0 ? entries[entries.length - 1]!.id : undefined;
         const deleted = entries.filter((entry) => !isPresent(entry)).map((entry) => entry.id);
@@ -260,14 +271,14 @@ class StreamSource<T> implements RedisStreamSource<T> {
     args.push('STREAMS', stream, from);
     // A blocking read must not time out before its BLOCK does.
     const wait = (blockMs ?? 0) + this.#commandTimeoutMs;
-    const reply = await this.#reply(this.#reader!.sendCommand(args, { timeout: wait }), 'XREADGROUP', wait);
+    const reply = await this.#reply(this.#reader!, (reader) => reader.sendCommand(args, { timeout: wait }), 'XREADGROUP', wait);
     return readStreamReply(reply, stream);
   }
 
   /** Takes over entries idle on any consumer for claimIdleMs; returns how many it buffered. */
   async #claim(): Promise<number> {
     const { stream, group, consumer } = this.#options;
-    const reply = await this.#reply(this.#client!.xAutoClaim(stream, group, consumer, this.#claimIdleMs, this.#claimCursor, { COUNT: this.#readCount }), 'XAUTOCLAIM');
+    const reply = await this.#reply(this.#client!, (client) => client.xAutoClaim(stream, group, consumer, this.#claimIdleMs, this.#claimCursor, { COUNT: this.#readCount }), 'XAUTOCLAIM');
     this.#claimCursor = String(reply.nextId);
     if (this.#claimCursor === '0-0') this.#nextClaimAt = Date.now() + Math.min(10_000, Math.max(50, this.#claimIdleMs / 4));
     const entries: PresentEntry[] = [];
@@ -307,13 +318,17 @@ class StreamSource<T> implements RedisStreamSource<T> {
 
   /** This consumer's pending entries deleted from the stream: out of the group, as XAUTOCLAIM does for others'. */
   async #dropDeleted(ids: string[]): Promise<void> {
-    await this.#reply(this.#client!.xAck(this.#options.stream, this.#options.group, ids), 'XACK');
+    await this.#reply(this.#client!, (client) => client.xAck(this.#options.stream, this.#options.group, ids), 'XACK');
     this.#stats.deletedWhilePending += ids.length;
   }
 
   async #ack(id: string): Promise<void> {
-    this.#held.delete(id);
-    await this.#reply(this.#client!.xAck(this.#options.stream, this.#options.group, id), 'XACK');
+    // Held until the XACK is answered: a history re-read meanwhile (after a connection was replaced) must not hand it out again.
+    try {
+      await this.#reply(this.#client!, (client) => client.xAck(this.#options.stream, this.#options.group, id), 'XACK');
+    } finally {
+      this.#held.delete(id);
+    }
     this.#stats.acked++;
   }
 
@@ -322,7 +337,7 @@ class StreamSource<T> implements RedisStreamSource<T> {
     const ids = [...this.#held.keys(), ...this.#buffer.map((m) => m.key)];
     if (ids.length === 0 || this.#closed) return;
     try {
-      const lost = new Set(await this.#reply(this.#client!.touch(this.#options.stream, this.#options.group, this.#options.consumer, ids), 'touch'));
+      const lost = new Set(await this.#reply(this.#client!, (client) => client.touch(this.#options.stream, this.#options.group, this.#options.consumer, ids), 'touch'));
       for (const id of lost) this.#held.delete(id);
       for (let i = this.#buffer.length - 1; i >= 0; i--) if (lost.has(this.#buffer[i]!.key)) this.#buffer.splice(i, 1);
     } catch (error) {
@@ -335,7 +350,7 @@ class StreamSource<T> implements RedisStreamSource<T> {
   async #ensureGroup(): Promise<void> {
     const { stream, group } = this.#options;
     try {
-      await this.#reply(this.#client!.xGroupCreate(stream, group, '0', { MKSTREAM: true }), 'XGROUP CREATE');
+      await this.#reply(this.#client!, (client) => client.xGroupCreate(stream, group, '0', { MKSTREAM: true }), 'XGROUP CREATE');
     } catch (error) {
       if (!errorMessage(error).startsWith('BUSYGROUP')) throw error; // exists: join it
     }
