@@ -235,7 +235,9 @@ test('a Redis that stops answering (connections open, no replies): stop() still 
       () => 'stopped',
       (error: unknown) => `failed: ${String(error)}`,
     );
-    outcome = await Promise.race([stopping, new Promise<string>((resolve) => setTimeout(() => resolve('still stopping after 8 s'), 8_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    outcome = await Promise.race([stopping, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still stopping after 8 s'), 8_000)))]);
+    clearTimeout(timer);
   } finally {
     redis.thaw();
   }
