@@ -131,13 +131,15 @@ test('a Redis that accepts connections but does not answer at start: a RedisUnav
   redis.freeze();
   try {
     const joining = redisQuota({ url: redis.url, key: 'frozen-start', requestsPerMinute: 600, commandTimeoutMs: 300 });
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       joining.then(
         (q) => (opened.push(q), 'joined'),
         (error: unknown) => error,
       ),
-      new Promise((resolve) => setTimeout(() => resolve('still connecting after 8 s'), 8_000)),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still connecting after 8 s'), 8_000))),
     ]);
+    clearTimeout(timer);
     expect(outcome).toBeInstanceOf(RedisUnavailableError);
     expect((outcome as Error).message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(quota\)/);
   } finally {
