@@ -104,28 +104,8 @@ it('a process killed after the job was created, run again on the same jobDir, cr
   let now = 0;
   sim = await startSimulator({ batch: { clock: () => now, completionDelayMs: 1000 } });
   const inputs = reviews(200);
-  const inputDir = await mkdtemp(join(tmpdir(), 'mlpredict-child-'));
-  const inputFile = join(inputDir, 'input.json');
-  await writeFile(inputFile, JSON.stringify({ records: inputs, options }));
-  const child = spawn(process.execPath, [join(__dirname, 'deferred-child.cjs'), sim.url, jobDir, inputFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit');
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  try {
-    // The job stays in progress (the clock stands still) until the child is gone.
-    for (let waited = 0; ; waited += 20) {
-      const step = await readManifest().then((m) => m.step, () => undefined);
-      if (step === 'created') break;
-      if (waited > 30_000 || child.exitCode !== null) throw new Error(`the child never reached "created" (step ${step}): ${stderr}`);
-      await sleep(20);
-    }
-    child.kill('SIGKILL');
-    const [code, signal] = await exited;
-    expect([code, signal]).toEqual([null, 'SIGKILL']);
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await rm(inputDir, { recursive: true, force: true });
-  }
+  // The job stays in progress (the clock stands still) until the child is gone.
+  await killChildWhen({ records: inputs, options }, async () => (await readManifest().then((m) => m.step, () => undefined)) === 'created', 'reached "created"');
   expect(sim.stats.batchesCreated).toBe(1);
   const killedAt = await readManifest();
   expect(killedAt.step).toBe('created');
@@ -161,28 +141,9 @@ it('a process killed while repairing in real time, run again on the same jobDir,
   }
 
   sim = await startSimulator(simOptions);
-  const inputDir = await mkdtemp(join(tmpdir(), 'mlpredict-child-'));
-  const inputFile = join(inputDir, 'input.json');
-  await writeFile(inputFile, JSON.stringify({ records: inputs, options: { ...slow, budget: { maxTokens } } }));
-  const child = spawn(process.execPath, [join(__dirname, 'deferred-child.cjs'), sim.url, jobDir, inputFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit');
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
   const keptResults = async () => (await readJsonl('realtime-repairs.jsonl').catch(() => [])).filter((line) => line.result).map((line) => line.result);
-  try {
-    // Killed once the third repair request arrives (one at a time: the first two have settled), while the others are still to be asked.
-    for (let waited = 0; ; waited += 10) {
-      if (sim.stats.chatRequests >= 3) break;
-      if (waited > 30_000 || child.exitCode !== null) throw new Error(`the child never made a third repair request: ${stderr}`);
-      await sleep(10);
-    }
-    child.kill('SIGKILL');
-    const [code, signal] = await exited;
-    expect([code, signal]).toEqual([null, 'SIGKILL']);
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await rm(inputDir, { recursive: true, force: true });
-  }
+  // Killed once the third repair request arrives (one at a time: the first two have settled), while the others are still to be asked.
+  await killChildWhen({ records: inputs, options: { ...slow, budget: { maxTokens } } }, () => sim.stats.chatRequests >= 3, 'made a third repair request');
   const repairRecords = sim.stats.batchLinesFailed * 20;
   expect(sim.stats.batchLinesFailed).toBeGreaterThanOrEqual(4);
   const seenAtKill = sim.stats.recordsSeen;
@@ -435,3 +396,29 @@ it('a model with defaults (withDefaults) keeps its Batch API, and its defaults a
   expect(countRight(results).right).toBe(30);
   expect((await readManifest()).rounds[0].lines).toBe(3);
 });
+
+/**
+ * Runs `predictDeferred` on `input` in a child process (deferred-child.cjs) on `sim`
+ * and `jobDir`, and SIGKILLs it once `reached()` holds (within 30 s).
+ */
+async function killChildWhen(input: { records: unknown[]; options: object }, reached: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const inputDir = await mkdtemp(join(tmpdir(), 'mlpredict-child-'));
+  const inputFile = join(inputDir, 'input.json');
+  await writeFile(inputFile, JSON.stringify(input));
+  const child = spawn(process.execPath, [join(__dirname, 'deferred-child.cjs'), sim.url, jobDir, inputFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  try {
+    for (let waited = 0; !(await reached()); waited += 10) {
+      if (waited > 30_000 || child.exitCode !== null) throw new Error(`the child never ${what}: ${stderr}`);
+      await sleep(10);
+    }
+    child.kill('SIGKILL');
+    const [code, signal] = await exited;
+    expect([code, signal]).toEqual([null, 'SIGKILL']);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await rm(inputDir, { recursive: true, force: true });
+  }
+}
