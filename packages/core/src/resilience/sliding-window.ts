@@ -9,7 +9,7 @@
  * A charge larger than the whole limit waits for an empty window and then goes,
  * so a big request is delayed, never refused here (the server decides).
  */
-import { abortReason } from './abortable-sleep.js';
+import { FifoWaiters } from './fifo-waiters.js';
 
 /**
  * One charge in the window. While its request is out the charge cannot expire:
@@ -32,13 +32,6 @@ interface Entry {
   open: boolean;
 }
 
-interface Waiter {
-  amount: number;
-  resolve: (charge: WindowCharge) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
 export interface SlidingWindowOptions {
   /** Each charge is kept this much longer than the window: the server counts a request a little after we send it. */
   marginMs?: number;
@@ -51,8 +44,7 @@ export class SlidingWindow {
   readonly #marginMs: number;
   readonly #now: () => number;
   #entries: Entry[] = [];
-  readonly #waiters: Waiter[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #waiters = new FifoWaiters<WindowCharge>({ waitFor: (amount) => this.#waitFor(amount), take: (amount) => this.#charge(amount) });
 
   /**
    * @example
@@ -96,7 +88,7 @@ export class SlidingWindow {
     if (!(limit > 0) || !(windowMs > 0)) return;
     this.#limit = limit;
     this.#windowMs = windowMs;
-    this.#serve();
+    this.#waiters.serve();
   }
 
   /**
@@ -106,43 +98,12 @@ export class SlidingWindow {
   hold(amount: number, forMs: number): void {
     if (!(amount > 0) || !(forMs > 0)) return;
     this.#entries.push({ at: this.#now() + forMs - this.#windowMs - this.#marginMs, amount, open: false });
-    this.#serve();
+    this.#waiters.serve();
   }
 
   /** Resolves with the charge once `amount` fits the window; rejects at once when `signal` aborts. */
   take(amount: number, signal?: AbortSignal): Promise<WindowCharge> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { amount: Math.max(0, amount), resolve, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.#waiters.indexOf(waiter);
-          if (i !== -1) this.#waiters.splice(i, 1);
-          reject(abortReason(signal));
-          this.#serve(); // the next in line may fit now
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.#waiters.push(waiter);
-      this.#serve();
-    });
-  }
-
-  /** Serves waiters from the head, first come first served, then sleeps until the head fits. */
-  #serve(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#waiters.length > 0) {
-      const head = this.#waiters[0]!;
-      const waitMs = this.#waitFor(head.amount);
-      if (waitMs > 0) {
-        if (Number.isFinite(waitMs)) this.#timer = setTimeout(() => this.#serve(), waitMs);
-        return;
-      }
-      this.#waiters.shift();
-      if (head.onAbort) head.signal!.removeEventListener('abort', head.onAbort);
-      head.resolve(this.#charge(head.amount));
-    }
+    return this.#waiters.wait(Math.max(0, amount), signal);
   }
 
   /**
@@ -170,18 +131,18 @@ export class SlidingWindow {
     return {
       adjust: (next) => {
         entry.amount = Math.max(0, next);
-        this.#serve();
+        this.#waiters.serve();
       },
       refund: () => {
         const i = this.#entries.indexOf(entry);
         if (i !== -1) this.#entries.splice(i, 1);
-        this.#serve();
+        this.#waiters.serve();
       },
       done: (at = this.#now()) => {
         if (!entry.open) return;
         entry.open = false;
         entry.at = Math.max(entry.at, Math.min(at, this.#now()));
-        this.#serve();
+        this.#waiters.serve();
       },
     };
   }

@@ -5,14 +5,7 @@
  * for a full bucket and then runs it into debt, so a big request is delayed, never
  * refused.
  */
-import { abortReason } from './abortable-sleep.js';
-
-interface Waiter {
-  amount: number;
-  resolve: () => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
+import { FifoWaiters } from './fifo-waiters.js';
 
 export class TokenBucket {
   readonly ratePerMs: number;
@@ -20,8 +13,16 @@ export class TokenBucket {
   #tokens: number;
   #updatedAt: number;
   /** Takers in arrival order (first come, first served); an aborted one leaves at once. */
-  readonly #waiters: Waiter[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #waiters = new FifoWaiters<void>({
+    waitFor: (amount) => {
+      this.#refill();
+      const need = Math.min(amount, this.burst);
+      return this.#tokens < need ? Math.ceil((need - this.#tokens) / this.ratePerMs) : 0;
+    },
+    take: (amount) => {
+      this.#tokens -= amount;
+    },
+  });
   readonly #now: () => number;
 
   /**
@@ -49,40 +50,7 @@ export class TokenBucket {
 
   /** Resolves when `amount` tokens are taken; rejects at once when `signal` aborts. */
   take(amount: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { amount, resolve, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.#waiters.indexOf(waiter);
-          if (i !== -1) this.#waiters.splice(i, 1);
-          reject(abortReason(signal));
-          this.#serve(); // the next in line may be servable now
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.#waiters.push(waiter);
-      this.#serve();
-    });
-  }
-
-  /** Serves waiters from the head while tokens allow, then sleeps until the head can be served. */
-  #serve(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    while (this.#waiters.length > 0) {
-      const head = this.#waiters[0]!;
-      this.#refill();
-      const need = Math.min(head.amount, this.burst);
-      if (this.#tokens < need) {
-        this.#timer = setTimeout(() => this.#serve(), Math.ceil((need - this.#tokens) / this.ratePerMs));
-        return;
-      }
-      this.#tokens -= head.amount;
-      this.#waiters.shift();
-      if (head.onAbort) head.signal!.removeEventListener('abort', head.onAbort);
-      head.resolve();
-    }
+    return this.#waiters.wait(amount, signal);
   }
 
   #refill(): void {
