@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { predictAll, createModelRuntime, type Model } from '@mlpredict/core';
 import { mapChain, runTasks, type Task } from '@mlpredict/core/executor';
-import { startSimulator, type Simulator } from '@mlpredict/testing';
+import { freePort, startSimulator, type Simulator } from '@mlpredict/testing';
 import { modelAt, reviews } from './support';
 
 let sim: Simulator;
@@ -158,15 +158,6 @@ it('a synchronous model still lets timers run during a long run', async () => {
   expect(ticks).toBeGreaterThan(3);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function fixedServer(answer: (res: import('node:http').ServerResponse) => void): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {

@@ -36,3 +36,4 @@ export type { CassetteData, RecordedContext, RecordedItem, RecordedPrompt, Recor
 export { marblePredict, coldMarbles, type MarblePredictOptions, type MarbleRun, type TimedResult } from './rx/marble-predict.js';
 export { playVirtual, virtualLatency, type PlayVirtualOptions, type VirtualRun, type TimedValue, type VirtualLatency } from './rx/virtual-time.js';
 export { memoryQueue, type MemoryQueue, type MemoryWrite } from './source/memory-queue.js';
+export { freePort } from './free-port.js';

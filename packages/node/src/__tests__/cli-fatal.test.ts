@@ -4,12 +4,10 @@
  * once — a handful of requests, not one per batch of 20,000 rows — exits 1 with
  * the cause on stderr in one line, and leaves the output a valid prefix.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '@mlpredict/testing';
+import { freePort, startSimulator, type Simulator } from '@mlpredict/testing';
 import { buildCli, mlpredict } from './cli-process';
 
 let sim: Simulator;
@@ -59,12 +57,3 @@ it('an endpoint that cannot be reached: exits 1 naming the address and errno', a
   expect(await readFile(output, 'utf8')).toBe('');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -5,7 +5,8 @@
  * port model an outage.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from '@mlpredict/testing';
 
 export interface TestRedis {
   readonly port: number;
@@ -69,17 +70,6 @@ export async function startRedis(): Promise<TestRedis> {
   return server;
 }
 
-/** A port nobody listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Resolves when a raw `PING` on `port` gets `+PONG`; retries every 20 ms up to READY_TIMEOUT_MS. */
 async function waitForPong(port: number): Promise<void> {
