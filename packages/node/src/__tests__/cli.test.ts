@@ -6,10 +6,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { sentimentOf, startSimulator, type Simulator } from '@mlpredict/testing';
-import { runCli } from '../cli/run-cli';
-import { buildCli, jsonLines as lines, mlpredict } from './cli-process';
+import { buildCli, jsonLines as lines, mlpredict, runInProcess } from './cli-process';
 
 describe('mlpredict (the built CLI)', () => {
   let sim: Simulator;
@@ -136,44 +134,34 @@ describe('runCli (in process)', () => {
     await sim?.close();
   });
 
-  const io = (stdin: string) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c) => (out += c));
-    stderr.on('data', (c) => (err += c));
-    return { io: { stdin: Readable.from([stdin]), stdout, stderr, env: { OPENAI_BASE_URL: sim.url, OPENAI_API_KEY: 'k' }, progressIntervalMs: 25 }, out: () => out, err: () => err };
-  };
+  const env = () => ({ OPENAI_BASE_URL: sim.url, OPENAI_API_KEY: 'k' });
 
   it('prints a plain progress line every interval when stderr is not a terminal', async () => {
     sim = await startSimulator({ latencyMs: 60 });
     const stdin = Array.from({ length: 12 }, (_, i) => JSON.stringify(`review ${i} great`)).join('\n');
-    const run = io(stdin);
-    const code = await runCli(['--batch-size', '2', '--concurrency', '1', '--batch-timeout-ms', '0'], run.io);
-    expect(code).toBe(0);
-    expect(run.err()).toMatch(/^mlpredict: \d+ rows, [\d.]+ rows\/s, 0 errors, \d+ requests, \d+ tokens, \$[\d.]+$/m);
-    expect(run.err()).toMatch(/mlpredict: 12 rows, 0 errors, 6 requests, \d+ tokens \(\d+ prompt, \d+ completion\), \$[\d.]+ \(gpt-4o-mini list price\)/);
-    expect(lines(run.out())).toHaveLength(12);
+    const run = await runInProcess(['--batch-size', '2', '--concurrency', '1', '--batch-timeout-ms', '0'], { env: env(), stdin, progressIntervalMs: 25 });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^mlpredict: \d+ rows, [\d.]+ rows\/s, 0 errors, \d+ requests, \d+ tokens, \$[\d.]+$/m);
+    expect(run.stderr).toMatch(/mlpredict: 12 rows, 0 errors, 6 requests, \d+ tokens \(\d+ prompt, \d+ completion\), \$[\d.]+ \(gpt-4o-mini list price\)/);
+    expect(lines(run.stdout)).toHaveLength(12);
   });
 
   it('writes rows in input order even with --no-ordered, each with its own value', async () => {
     sim = await startSimulator({ latencyMs: [1, 80], seed: 11 });
     const texts = Array.from({ length: 40 }, (_, i) => `review ${i}: ${['great', 'awful', 'a box'][i % 3]}`);
-    const run = io(texts.map((t) => JSON.stringify(t)).join('\n'));
-    const code = await runCli(['--no-ordered', '--batch-size', '2', '--concurrency', '8', '--batch-timeout-ms', '0', '--value-field', 'sentiment', '--no-progress'], run.io);
-    expect(code).toBe(0);
-    expect(lines(run.out())).toEqual(texts.map((input) => ({ input, value: sentimentOf(input) })));
+    const run = await runInProcess(['--no-ordered', '--batch-size', '2', '--concurrency', '8', '--batch-timeout-ms', '0', '--value-field', 'sentiment', '--no-progress'], { env: env(), stdin: texts.map((t) => JSON.stringify(t)).join('\n') });
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual(texts.map((input) => ({ input, value: sentimentOf(input) })));
   });
 
   it('stops, aborting requests, when its signal aborts, and exits 130', async () => {
     sim = await startSimulator({ latencyMs: 30_000 });
-    const run = io(Array.from({ length: 10 }, (_, i) => JSON.stringify(`r${i}`)).join('\n'));
     const interrupt = new AbortController();
-    const code = runCli(['--batch-timeout-ms', '0', '--batch-size', '5', '--no-progress'], { ...run.io, signal: interrupt.signal });
+    const stdin = Array.from({ length: 10 }, (_, i) => JSON.stringify(`r${i}`)).join('\n');
+    const run = runInProcess(['--batch-timeout-ms', '0', '--batch-size', '5', '--no-progress'], { env: env(), stdin, signal: interrupt.signal });
     while (sim.stats.inFlight < 2) await new Promise((r) => setTimeout(r, 10));
     interrupt.abort();
-    expect(await code).toBe(130);
+    expect((await run).code).toBe(130);
     while (sim.stats.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
     expect(sim.stats.aborted).toBe(2);
   });
